@@ -1,0 +1,3 @@
+from gtprov.cli.main import main
+
+main()

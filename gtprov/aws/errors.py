@@ -1,0 +1,99 @@
+"""Turn botocore's ClientError into gtprov's errors, once, at the client seam.
+
+Branch on AWS error codes, never on prose, except where AWS signals a state
+only in the message (noted where it happens).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gtprov.errors import AccessDeniedError, AwsCallError
+
+ACCESS_DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+)
+NOT_FOUND = frozenset(
+    {
+        "NoSuchEntity",
+        "NoSuchEntityException",
+        "NotFoundException",
+        "ResourceNotFoundException",
+        "ResourceNotFound",
+        "UserNotFoundException",
+        "NotFound",
+        "NoSuchBucket",
+    }
+)
+ALREADY_EXISTS = frozenset(
+    {
+        "EntityAlreadyExists",
+        "EntityAlreadyExistsException",
+        "AlreadyExistsException",
+        "ResourceInUse",
+        "UsernameExistsException",
+        "GroupExistsException",
+    }
+)
+THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    }
+)
+PROVISIONER_HINT = (
+    "Grant the caller the missing action; `gtprov policy provisioner` prints "
+    "everything gtprov needs."
+)
+_ACTION_RE = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9]+)")
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))
+
+
+def translate(
+    exc: ClientError, operation: str, resource: str | None = None
+) -> AwsCallError:
+    """The gtprov error for a failed call, with a hint where one helps."""
+    code = error_code(exc)
+    meta: dict[str, Any] = exc.response.get("ResponseMetadata", {})
+    kwargs: dict[str, Any] = {
+        "resource": resource,
+        "request_id": meta.get("RequestId"),
+    }
+    if code in ACCESS_DENIED:
+        return AccessDeniedError(
+            operation, code, error_message(exc), hint=_denied_hint(exc), **kwargs
+        )
+    return AwsCallError(operation, code, error_message(exc), **kwargs)
+
+
+def _denied_hint(exc: ClientError) -> str:
+    match = _ACTION_RE.search(error_message(exc))
+    action = match.group(1) if match else None
+    if action:
+        return f"The caller may not call {action}. {PROVISIONER_HINT}"
+    return PROVISIONER_HINT
+
+
+@contextmanager
+def aws_call(operation: str, resource: str | None = None) -> Iterator[None]:
+    """Translate any ClientError raised inside into an ``AwsCallError``."""
+    try:
+        yield
+    except ClientError as exc:
+        raise translate(exc, operation, resource) from exc

@@ -1,0 +1,1 @@
+"""Execution: the only code in gtprov that writes to AWS."""

@@ -1,0 +1,1 @@
+"""Planning: desired state against actual state. Reads AWS, never writes."""
