@@ -30,9 +30,7 @@ MASK = "***"
 def redact(value: Any) -> Any:
     """Copy ``value`` with every secret-named key's value masked."""
     if isinstance(value, Mapping):
-        return {
-            k: (MASK if k in SECRET_KEYS else redact(v)) for k, v in value.items()
-        }
+        return {k: (MASK if k in SECRET_KEYS else redact(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     return value
