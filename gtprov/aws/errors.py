@@ -70,7 +70,7 @@ def translate(
 ) -> AwsCallError:
     """The gtprov error for a failed call, with a hint where one helps."""
     code = error_code(exc)
-    meta: dict[str, Any] = exc.response.get("ResponseMetadata", {})
+    meta = exc.response.get("ResponseMetadata", {})
     kwargs: dict[str, Any] = {
         "resource": resource,
         "request_id": meta.get("RequestId"),

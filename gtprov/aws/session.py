@@ -60,7 +60,7 @@ class AwsSession:
     @cached_property
     def partition(self) -> str:
         bsession = botocore.session.get_session()
-        return bsession.get_partition_for_region(self.region)  # type: ignore[no-any-return]
+        return str(bsession.get_partition_for_region(self.region))
 
     @cached_property
     def account_id(self) -> str:

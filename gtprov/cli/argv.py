@@ -18,8 +18,7 @@ def hoist_global_options(argv: Sequence[str]) -> list[str]:
     rest: list[str] = []
     i = 0
     while i < len(argv):
-        token = argv[i]
-        if token == "--":
+        if argv[i] == "--":
             rest.extend(argv[i:])
             break
         taken = _global_tokens(argv, i)
