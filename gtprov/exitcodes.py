@@ -16,5 +16,3 @@ class ExitCode(IntEnum):
     """Bad input or usage. Nothing was written and no AWS call was made."""
     CHANGES_PENDING = 3
     """`plan --detailed-exitcode`: the plan has changes to apply."""
-    INTERRUPTED = 130
-    """Stopped by Ctrl-C. A re-run converges."""

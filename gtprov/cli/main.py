@@ -1,11 +1,15 @@
-"""Entry point: the only place that turns errors into text and exit codes."""
+"""Entry point: the only place that turns errors into text and exit codes.
+
+Click's standalone mode handles usage errors (exit 2), ``--help`` and
+``typer.Exit``; everything gtprov raises on purpose is a ``GtprovError``,
+caught here and nowhere else.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from gtprov.cli.app import app
@@ -21,25 +25,27 @@ def run(argv: Sequence[str]) -> int:
     opts = GlobalOptions()
     command = typer.main.get_command(app)
     try:
-        result = command.main(
+        command.main(
             args=hoist_global_options(argv),
             prog_name="gtprov",
-            standalone_mode=False,
+            standalone_mode=True,
             obj=opts,
         )
-    except click.exceptions.UsageError as exc:
-        exc.show()
-        return ExitCode.USAGE
-    except click.exceptions.Abort:
-        sys.stderr.write("Aborted.\n")
-        return ExitCode.INTERRUPTED
+    except SystemExit as exc:
+        return _code(exc.code)
     except GtprovError as exc:
         print_error(opts, exc)
         return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted; run the command again to converge.\n")
-        return ExitCode.INTERRUPTED
-    return result if isinstance(result, int) else ExitCode.OK
+    return ExitCode.OK
+
+
+def _code(code: object) -> int:
+    if code is None:
+        return ExitCode.OK
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return ExitCode.FAILED
 
 
 def main() -> None:
