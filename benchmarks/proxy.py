@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,7 +51,8 @@ _HOP_BY_HOP = frozenset(
 
 
 class Stats:
-    """Requests and throttles per operation, and the most calls in flight."""
+    """Per operation: requests, throttles, and admitted calls per second of
+    arrival (``per_second``); overall, the most calls in flight at once."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -60,32 +62,44 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self._ops: dict[str, dict[str, float]] = {}
+            self._seconds: dict[str, Counter[int]] = {}
             self._in_flight = 0
             self._max_in_flight = 0
             self._since = self._clock()
 
-    def begin(self) -> None:
+    def begin(self) -> float:
+        """Count a call in flight; its arrival, in seconds since the reset."""
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            return self._clock() - self._since
 
-    def end(self, key: str, throttled: bool) -> None:
+    def end(self, key: str, throttled: bool, arrived: float) -> None:
         with self._lock:
             self._in_flight -= 1
-            now = self._clock() - self._since
-            op = self._ops.setdefault(key, _new_op(now))
+            op = self._ops.setdefault(key, _new_op(arrived))
             op["requests"] += 1
             op["throttled"] += int(throttled)
-            op["last_s"] = now
+            op["last_s"] = max(op["last_s"], arrived)
+            if not throttled:
+                self._seconds.setdefault(key, Counter())[int(arrived)] += 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            ops = {k: dict(v) for k, v in sorted(self._ops.items())}
+            ops: dict[str, Any] = {}
+            for key, op in sorted(self._ops.items()):
+                ops[key] = {**op, "per_second": _series(self._seconds.get(key))}
             return {"operations": ops, "max_in_flight": self._max_in_flight}
 
 
-def _new_op(now: float) -> dict[str, float]:
-    return {"requests": 0, "throttled": 0, "first_s": now, "last_s": now}
+def _new_op(arrived: float) -> dict[str, float]:
+    return {"requests": 0, "throttled": 0, "first_s": arrived, "last_s": arrived}
+
+
+def _series(counts: Counter[int] | None) -> list[int]:
+    if not counts:
+        return []
+    return [counts[i] for i in range(min(counts), max(counts) + 1)]
 
 
 Send = Callable[[str, str, dict[str, str], bytes], Answer]
@@ -111,7 +125,7 @@ class Meter:
         """The call as metered and the answer to give the client."""
         lower = {k.lower(): v for k, v in headers.items()}
         call = classify(method, target, lower, body)
-        self.stats.begin()
+        arrived = self.stats.begin()
         admitted = self.quotas.admit(call.key)
         try:
             self.sleep(self.latency_s)
@@ -119,7 +133,7 @@ class Meter:
                 return call, throttle_answer(call, str(uuid.uuid4()))
             return call, self.send(method, target, headers, body)
         finally:
-            self.stats.end(call.key, throttled=not admitted)
+            self.stats.end(call.key, throttled=not admitted, arrived=arrived)
 
     def reset(self) -> None:
         self.stats.reset()

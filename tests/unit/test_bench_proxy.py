@@ -191,4 +191,19 @@ def test_unmetered_operation_is_forwarded() -> None:
         "throttled": 0,
         "first_s": 0.0,
         "last_s": 0.0,
+        "per_second": [5],
     }
+
+
+def test_admitted_calls_are_binned_by_second_of_arrival() -> None:
+    clock = FakeClock()
+    meter = _meter({"kms:ListKeys": Quota(rate=1, burst=2)}, clock)
+    client = _client("kms", meter)
+    client.list_keys()
+    client.list_keys()
+    with pytest.raises(ClientError):
+        client.list_keys()
+    clock.now += 2.5
+    client.list_keys()
+    op = meter.report()["operations"]["kms:ListKeys"]
+    assert (op["per_second"], op["throttled"]) == ([2, 0, 1], 1)
