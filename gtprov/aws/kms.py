@@ -165,6 +165,8 @@ def _key(meta: Mapping[str, Any]) -> KmsKey:
         region=arn.region,
         state=meta.get("KeyState", ""),
         spec=meta.get("KeySpec", meta.get("CustomerMasterKeySpec", "")),
-        usage=meta.get("KeyUsage", ""),
+        # KMS always returns KeyUsage; moto leaves it out for keys created
+        # without one, whose usage is CreateKey's default, ENCRYPT_DECRYPT.
+        usage=meta.get("KeyUsage", "ENCRYPT_DECRYPT"),
         manager=meta.get("KeyManager", "CUSTOMER"),
     )

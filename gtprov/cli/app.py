@@ -63,9 +63,10 @@ def root(
 
 
 def _register() -> None:
-    from gtprov.cli import policy_cmd
+    from gtprov.cli import policy_cmd, role_cmd
 
     app.add_typer(policy_cmd.policy_app, name="policy")
+    role_cmd.register(app)
 
 
 _register()

@@ -191,6 +191,7 @@ class RoleValues:
     automated_labeling: bool = False
     input_topics: Sequence[str] = ()
     output_topics: Sequence[str] = ()
+    tagged_object_read: bool = False
     grant_key_policy: bool = False
     create_kms_key: str | None = None
     adopt: bool = False
@@ -288,6 +289,7 @@ def _permissions(
         automated_labeling=values.automated_labeling,
         input_topic_arns=_topics(values.input_topics, f.input_topics, account),
         output_topic_arns=_topics(values.output_topics, f.output_topics, account),
+        tagged_object_read=values.tagged_object_read,
     )
 
 
