@@ -67,6 +67,9 @@ def _register() -> None:
 
     app.add_typer(policy_cmd.policy_app, name="policy")
     role_cmd.register(app)
+    from gtprov.cli import workforce_cmd
+
+    workforce_cmd.register(app)
 
 
 _register()
