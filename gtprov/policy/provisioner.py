@@ -20,8 +20,6 @@ from gtprov.policy.document import Document, Statement, document, statement
 
 ROLES = "arn:{partition}:iam::{account}:role/*"
 GTPROV_POLICIES = "arn:{partition}:iam::{account}:policy/gtprov/*"
-ACCOUNT_POLICIES = "arn:{partition}:iam::{account}:policy/*"
-AWS_POLICIES = "arn:{partition}:iam::aws:policy/*"
 KEYS = "arn:{partition}:kms:{region}:{account}:key/*"
 ALIASES = "arn:{partition}:kms:{region}:{account}:alias/*"
 USER_POOLS = "arn:{partition}:cognito-idp:{region}:{account}:userpool/*"
@@ -155,8 +153,7 @@ PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
     ),
     "execution-role": (
         _grant("IamRoles", ROLES, *_ROLE_READS, *_ROLE_WRITES),
-        _grant("IamGtprovPolicies", GTPROV_POLICIES, *_POLICY_WRITES),
-        _grant("IamReadPolicies", (ACCOUNT_POLICIES, AWS_POLICIES), *_POLICY_READS),
+        _grant("IamGtprovPolicies", GTPROV_POLICIES, *_POLICY_READS, *_POLICY_WRITES),
     ),
     "kms-key": (
         _grant("KmsKeys", KEYS, *_KEY_ACTIONS),
