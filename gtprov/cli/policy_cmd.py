@@ -377,7 +377,8 @@ def console_cmd(
     part = _partition(partition, _region(opts)) or "aws"
     given = _account(account_id)
     roles = _role_arns(execution_role_arn, part, given)
-    account = given or _one_account(roles) or _caller_account(opts, None, part)
+    roles_account = _one_account(roles)
+    account = given or roles_account or _caller_account(opts, None, part)
     doc = console.console_policy(
         account, part, roles, marketplace_subscribe=marketplace_subscribe
     )
@@ -389,12 +390,10 @@ def _role_arns(
     values: Sequence[str] | None, partition: str, account: str | None
 ) -> tuple[str, ...]:
     field = "--execution-role-arn"
-    arns = tuple(
+    return tuple(
         validate.role_arn(v, field, partition=partition, account_id=account)
         for v in values or ()
     )
-    _one_account(arns)
-    return arns
 
 
 def _one_account(role_arns: Sequence[str]) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gtprov.ownership import KEY_POLICY_SID_PREFIX
@@ -68,7 +68,9 @@ def root_statement(account_id: str, partition: str) -> Statement:
     return statement(ROOT_SID, ["kms:*"], ["*"], principal={"AWS": root})
 
 
-def new_key_policy(account_id: str, partition: str, role_arns: list[str]) -> Document:
+def new_key_policy(
+    account_id: str, partition: str, role_arns: Iterable[str]
+) -> Document:
     """The policy of a key gtprov creates: delegation to IAM plus the roles."""
     roles = [role_statement(arn) for arn in sorted(set(role_arns))]
     return document([root_statement(account_id, partition), *roles])
