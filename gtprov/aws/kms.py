@@ -16,13 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from gtprov.arn import Arn
-from gtprov.aws.errors import (
-    ALREADY_EXISTS,
-    NOT_FOUND,
-    aws_call,
-    error_code,
-    translate,
-)
+from gtprov.aws.errors import ALREADY_EXISTS, NOT_FOUND, error_code, translate
 from gtprov.ownership import tags_from_list
 from gtprov.policy.document import parse
 
@@ -78,11 +72,30 @@ class KmsClient:
         )
         return None if response is None else parse(response["Policy"])
 
-    def list_resource_tags(self, key_arn: str) -> dict[str, str]:
-        paginator = self._kms.get_paginator("list_resource_tags")
-        with aws_call("ListResourceTags", key_arn):
-            pages = list(paginator.paginate(KeyId=key_arn))
-        return tags_from_list(t for page in pages for t in page.get("Tags", []))
+    def list_resource_tags(self, key_arn: str) -> dict[str, str] | None:
+        """The key's tags; ``None`` when the key does not exist.
+
+        One page: a key holds at most 50 tags, ListResourceTags' page size.
+        """
+        response = self._call(
+            "ListResourceTags",
+            key_arn,
+            self._kms.list_resource_tags,
+            NOT_FOUND,
+            KeyId=key_arn,
+            Limit=50,
+        )
+        return None if response is None else tags_from_list(response.get("Tags", []))
+
+    def schedule_key_deletion(self, key_arn: str) -> None:
+        """Schedule deletion after KMS's shortest waiting period, 7 days."""
+        self._call(
+            "ScheduleKeyDeletion",
+            key_arn,
+            self._kms.schedule_key_deletion,
+            KeyId=key_arn,
+            PendingWindowInDays=7,
+        )
 
     def get_key_rotation_status(self, key_arn: str) -> bool:
         response = self._call(

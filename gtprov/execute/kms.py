@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gtprov.aws.iam import IamClient
 from gtprov.aws.kms import MALFORMED_POLICY, KmsClient
-from gtprov.errors import AwsCallError, ConflictError
+from gtprov.errors import AwsCallError, ConflictError, GtprovError
 from gtprov.execute.executor import ExecContext, Outputs, handler
-from gtprov.execute.role import Backoff
+from gtprov.execute.role import Backoff, log
+from gtprov.models.role import KMS_GRANT_TAG
 from gtprov.policy.kms import statements_of, with_statement, without_statement
 
 PRINCIPAL_VISIBLE = Backoff(timeout=120.0, first=2.0, cap=16.0)
@@ -30,17 +32,23 @@ def _unseen_principal(exc: AwsCallError) -> bool:
 
 @handler("kms.create_key")
 def create_key(ctx: ExecContext, params: Mapping[str, Any]) -> Outputs:
-    return create_key_with(KmsClient(ctx.aws), params, PRINCIPAL_VISIBLE)
+    return create_key_with(
+        KmsClient(ctx.aws), IamClient(ctx.aws), params, PRINCIPAL_VISIBLE
+    )
 
 
 def create_key_with(
-    kms: KmsClient, params: Mapping[str, Any], backoff: Backoff
+    kms: KmsClient, iam: IamClient, params: Mapping[str, Any], backoff: Backoff
 ) -> Outputs:
-    """CreateKey with its final policy (root administers, the role uses).
+    """CreateKey with its final policy, then record it on the role at once.
 
-    Known gap: a CreateKey whose response is lost still made a key; the next
-    run cannot find it (no alias yet) and makes another. The orphan carries
-    gtprov's tags and ``gtprov:alias``, so it can be found and deleted.
+    The record (role tag ``gtprov:kms-grant:<key id>``) lets a later run find
+    the key even if CreateAlias never ran. If the record cannot be written,
+    the unfindable key is scheduled for deletion (7 days) before failing.
+
+    Known gap: a CreateKey whose response is lost still made a key that no
+    run can find; it carries gtprov's tags and ``gtprov:alias``, so it can
+    be found with the Resource Groups Tagging API and deleted.
     """
     key = backoff.retry(
         lambda: kms.create_key(
@@ -50,7 +58,20 @@ def create_key_with(
         ),
         _unseen_principal,
     )
+    record = {KMS_GRANT_TAG + key.key_id: key.arn}
+    try:
+        iam.tag_role(params["role_name"], record)
+    except GtprovError:
+        _abandon(kms, key.arn)
+        raise
     return {"arn": key.arn, "key_id": key.key_id}
+
+
+def _abandon(kms: KmsClient, key_arn: str) -> None:
+    try:
+        kms.schedule_key_deletion(key_arn)
+    except GtprovError as exc:
+        log.warning("could not schedule deletion of %s: %s", key_arn, exc.message)
 
 
 @handler("kms.create_alias")

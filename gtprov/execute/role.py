@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 from gtprov.aws.iam import IamClient, ManagedPolicy, Role
 from gtprov.errors import AwsCallError, GtprovError, OwnershipError
 from gtprov.execute.executor import ExecContext, Outputs, handler
-from gtprov.models.role import KMS_GRANT_TAG
 from gtprov.ownership import TAG_KEY, is_managed
 
 log = logging.getLogger("gtprov.execute")
@@ -158,13 +157,6 @@ def tag_role(ctx: ExecContext, params: Mapping[str, Any]) -> None:
 @handler("iam.untag_role")
 def untag_role(ctx: ExecContext, params: Mapping[str, Any]) -> None:
     IamClient(ctx.aws).untag_role(params["name"], list(params["keys"]))
-
-
-@handler("iam.record_key_grant")
-def record_key_grant(ctx: ExecContext, params: Mapping[str, Any]) -> None:
-    """Tag the role with a key-policy grant whose key was created this run."""
-    tags = {KMS_GRANT_TAG + params["key_id"]: params["key_arn"]}
-    IamClient(ctx.aws).tag_role(params["role_name"], tags)
 
 
 # Inline policies --------------------------------------------------------------------

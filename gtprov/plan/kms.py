@@ -23,7 +23,7 @@ from typing import Any
 from gtprov.aws.kms import KmsClient, KmsKey
 from gtprov.errors import ConflictError, NotFoundError
 from gtprov.models.role import (
-    KMS_GRANT_TAG,
+    KEY_ALIAS_TAG,
     Account,
     ExecutionRole,
     KeyGrant,
@@ -48,7 +48,6 @@ KIND_KEY = "kms-key"
 KIND_ALIAS = "kms-alias"
 KIND_ROTATION = "kms-key-rotation"
 KIND_KEY_POLICY = "kms-key-policy"
-KIND_GRANT_RECORD = "iam-role-tag"
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def plan_keys(
     for item in resolved:
         _use_key(plan, role, account, item)
     if role.new_key is not None:
-        _plan_new_key(kms, plan, role, account)
+        _plan_new_key(kms, plan, role, account, recorded)
     _sweep(kms, plan, role, account, recorded)
     return plan
 
@@ -315,21 +314,52 @@ def _same_statement(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def _plan_new_key(
-    kms: KmsClient, plan: KeyPlan, role: ExecutionRole, account: Account
+    kms: KmsClient,
+    plan: KeyPlan,
+    role: ExecutionRole,
+    account: Account,
+    recorded: Mapping[str, str],
 ) -> None:
+    """Create the key, or reuse the one gtprov made for this alias.
+
+    Without the alias, a key recorded on the role and tagged with this
+    alias is one a failed run created but did not alias yet: reuse it.
+    """
     new = role.new_key
     assert new is not None  # the caller checked
     key = kms.describe_key(new.alias)
+    if key is not None:
+        _check_owned(kms.list_resource_tags(key.arn), key, new.alias)
+        _reuse_key(kms, plan, role, account, key)
+        return
+    key = _recorded_key(kms, plan, new.alias, recorded)
     if key is None:
         _create_key(plan, role, account, new)
-    else:
-        _reuse_key(kms, plan, role, account, key)
+        return
+    plan.setup.append(_alias_change(new.alias, key.arn))
+    _reuse_key(kms, plan, role, account, key)
+
+
+def _recorded_key(
+    kms: KmsClient, plan: KeyPlan, alias: str, recorded: Mapping[str, str]
+) -> KmsKey | None:
+    """One ListResourceTags per recorded key not named otherwise."""
+    for key_arn in recorded.values():
+        if key_arn in plan.key_arns:
+            continue
+        tags = kms.list_resource_tags(key_arn)
+        if tags is None or not is_managed(tags) or tags.get(KEY_ALIAS_TAG) != alias:
+            continue
+        key = kms.describe_key(key_arn)
+        if key is not None and key.state == "Enabled":
+            return key
+    return None
 
 
 def _create_key(
     plan: KeyPlan, role: ExecutionRole, account: Account, new: NewKmsKey
 ) -> None:
-    """CreateKey, CreateAlias, EnableKeyRotation, then record the grant.
+    """CreateKey (recorded on the role at once), CreateAlias, rotation.
 
     The key's ARN is known only once it exists: the role's policy names it
     through ``substitutions`` (placeholder → ``Ref``).
@@ -342,52 +372,55 @@ def _create_key(
     plan.data_arns.append(arn)
     plan.key_arns.append(new.alias)
     policy = new_key_policy(account.account_id, account.partition, [role.arn])
-    plan.setup.extend(_new_key_changes(role, new, policy))
-
-
-def _new_key_changes(
-    role: ExecutionRole, new: NewKmsKey, policy: Document
-) -> list[Change]:
     key_arn = Ref(NEW_KEY_ID, "arn")
-    return [
-        Change(
-            Action.CREATE,
-            KIND_KEY,
-            new.alias,
-            handler="kms.create_key",
-            id=NEW_KEY_ID,
-            params={"description": new.description, "tags": new.tags, "policy": policy},
-            reason="symmetric encryption key; root administers, the role uses",
-            diff=policy_diff(None, policy, f"{new.alias} key policy"),
-        ),
-        Change(
-            Action.CREATE,
-            KIND_ALIAS,
-            new.alias,
-            handler="kms.create_alias",
-            params={"alias": new.alias, "key_arn": key_arn},
-        ),
-        Change(
-            Action.CREATE,
-            KIND_ROTATION,
-            new.alias,
-            handler="kms.enable_key_rotation",
-            params={"key_arn": key_arn},
-            reason="yearly automatic rotation",
-        ),
-        Change(
-            Action.CREATE,
-            KIND_GRANT_RECORD,
-            f"{role.name} {KMS_GRANT_TAG}<new key>",
-            handler="iam.record_key_grant",
-            params={
-                "role_name": role.name,
-                "key_id": Ref(NEW_KEY_ID, "key_id"),
-                "key_arn": key_arn,
-            },
-            reason="record the key-policy grant on the role",
-        ),
-    ]
+    plan.setup.extend(
+        [
+            _create_key_change(role, new, policy),
+            _alias_change(new.alias, key_arn),
+            _rotation_change(Action.CREATE, new.alias, key_arn, "yearly rotation"),
+        ]
+    )
+
+
+def _create_key_change(role: ExecutionRole, new: NewKmsKey, policy: Document) -> Change:
+    return Change(
+        Action.CREATE,
+        KIND_KEY,
+        new.alias,
+        handler="kms.create_key",
+        id=NEW_KEY_ID,
+        params={
+            "description": new.description,
+            "tags": new.tags,
+            "policy": policy,
+            "role_name": role.name,
+        },
+        reason="symmetric encryption key; root administers, the role uses",
+        diff=policy_diff(None, policy, f"{new.alias} key policy"),
+    )
+
+
+def _alias_change(alias: str, key_arn: str | Ref) -> Change:
+    return Change(
+        Action.CREATE,
+        KIND_ALIAS,
+        alias,
+        handler="kms.create_alias",
+        params={"alias": alias, "key_arn": key_arn},
+    )
+
+
+def _rotation_change(
+    action: Action, alias: str, key_arn: str | Ref, reason: str
+) -> Change:
+    return Change(
+        action,
+        KIND_ROTATION,
+        alias,
+        handler="kms.enable_key_rotation",
+        params={"key_arn": key_arn},
+        reason=reason,
+    )
 
 
 def _reuse_key(
@@ -397,10 +430,9 @@ def _reuse_key(
     account: Account,
     key: KmsKey,
 ) -> None:
-    """The alias exists: reuse the key if gtprov made it, else refuse."""
+    """gtprov's key: use it, repair its statement for the role and rotation."""
     new = role.new_key
     assert new is not None
-    _check_owned(kms, key, new.alias)
     check_usable(key, f"--create-kms-key {new.alias}", account)
     plan.data_arns.append(key.arn)
     plan.key_arns.append(key.arn)
@@ -411,8 +443,8 @@ def _reuse_key(
     plan.setup.append(_rotation(kms, key, new.alias))
 
 
-def _check_owned(kms: KmsClient, key: KmsKey, alias: str) -> None:
-    if not key.customer_managed or not is_managed(kms.list_resource_tags(key.arn)):
+def _check_owned(tags: Mapping[str, str] | None, key: KmsKey, alias: str) -> None:
+    if not key.customer_managed or not is_managed(tags or {}):
         raise ConflictError(
             f"--create-kms-key {alias}: the alias already names key {key.arn}, "
             "which gtprov did not create",
@@ -424,14 +456,7 @@ def _check_owned(kms: KmsClient, key: KmsKey, alias: str) -> None:
 def _rotation(kms: KmsClient, key: KmsKey, alias: str) -> Change:
     if kms.get_key_rotation_status(key.arn):
         return Change(Action.NOOP, KIND_ROTATION, alias)
-    return Change(
-        Action.UPDATE,
-        KIND_ROTATION,
-        alias,
-        handler="kms.enable_key_rotation",
-        params={"key_arn": key.arn},
-        reason="rotation was turned off",
-    )
+    return _rotation_change(Action.UPDATE, alias, key.arn, "rotation was off")
 
 
 # Sweeping recorded grants ------------------------------------------------------
