@@ -68,6 +68,10 @@ class EmulatorControl:
             "seed": seed,
             "latency_ms": latency_ms,
         }
+        return self.set_fault_plan(plan)
+
+    def set_fault_plan(self, plan: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the fault plan with ``plan``, the JSON document as given."""
         return self._call("POST", "faults", plan)
 
     def faults(self) -> dict[str, Any]:

@@ -39,16 +39,17 @@ DEFAULT_REGION = "us-east-1"
 
 
 class HeaderMap(Mapping[str, str]):
-    """HTTP headers with case-insensitive names, as a plain ``Mapping``."""
+    """HTTP headers as a plain ``Mapping``: names look up case-insensitively
+    and iterate as received (moto's signature check wants both)."""
 
     def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self._items = {name.lower(): value for name, value in items}
+        self._items = {name.lower(): (name, value) for name, value in items}
 
     def __getitem__(self, name: str) -> str:
-        return self._items[name.lower()]
+        return self._items[name.lower()][1]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
+        return (name for name, _ in self._items.values())
 
     def __len__(self) -> int:
         return len(self._items)
