@@ -135,15 +135,17 @@ def reserved_tag_keys(tags: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def check_cidrs(v: Violations, config: object, field: str) -> None:
-    """``SourceIpConfig``: 1 to 10 CIDRs, each a valid IPv4 or IPv6 CIDR.
+    """``SourceIpConfig``: at most 10 CIDRs, each a valid IPv4 or IPv6 CIDR.
 
-    The model puts no size on the list, but the API reference says "one to
-    ten" and the service enforces ten; the fake follows the reference.
+    The API reference says "one to ten"; the model sets no size on the list,
+    and an unrestricted workforce is described with ``"Cidrs": []``. Guess:
+    the fake accepts an empty list, meaning "no restriction", so a client can
+    lift a restriction it set.
     """
     cidrs = config.get("Cidrs") if isinstance(config, Mapping) else None
     if not v.required(f"{field}.cidrs", cidrs) or not isinstance(cidrs, list):
         return
-    v.items_count(f"{field}.cidrs", cidrs, 1, 10)
+    v.items_count(f"{field}.cidrs", cidrs, 0, 10)
     for i, cidr in enumerate(cidrs):
         v.string(f"{field}.cidrs.{i + 1}.member", cidr, 4, 64)
         if isinstance(cidr, str) and not is_cidr(cidr):

@@ -185,10 +185,9 @@ def test_workforce_needs_exactly_one_identity_provider(pool: Pool) -> None:
         ["10.0.0.0"],
         ["300.0.0.0/8"],
         ["10.0.0.0/33"],
-        [],
     ],
 )
-def test_source_ip_config_takes_one_to_ten_valid_cidrs(
+def test_source_ip_config_takes_at_most_ten_valid_cidrs(
     pool: Pool, cidrs: list[str]
 ) -> None:
     with pytest.raises(ClientError) as exc:
@@ -285,6 +284,18 @@ def test_update_workforce_changes_the_allow_list_and_passes_through_updating(
     assert described["Status"] == "Active"
     assert described["SourceIpConfig"]["Cidrs"] == ["192.0.2.0/24"]
     assert "LastUpdatedDate" in described
+
+
+def test_an_empty_allow_list_lifts_the_restriction(pool: Pool) -> None:
+    client = sagemaker()
+    client.create_workforce(
+        WorkforceName="crowd",
+        CognitoConfig=cognito_config(pool),
+        SourceIpConfig={"Cidrs": ["192.0.2.0/24"]},
+    )
+    client.update_workforce(WorkforceName="crowd", SourceIpConfig={"Cidrs": []})
+    described = client.describe_workforce(WorkforceName="crowd")["Workforce"]
+    assert described["SourceIpConfig"] == {"Cidrs": []}
 
 
 def test_oidc_settings_of_a_cognito_workforce_cannot_be_updated(workforce: str) -> None:
