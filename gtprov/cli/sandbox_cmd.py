@@ -162,7 +162,7 @@ def _serve_foreground(host: str, port: int) -> None:
         typer.echo(env_lines(url))
         typer.echo(f"Serving AWS at {url}; Ctrl-C to stop.", err=True)
 
-    run(host, port, on_ready=announce)
+    run(host, port, echo=lambda line: typer.echo(line, err=True), on_ready=announce)
 
 
 def _start_background(host: str, port: int, state_dir: Path) -> SandboxState:

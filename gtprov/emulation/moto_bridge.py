@@ -55,16 +55,14 @@ def _parse_cognito_signing_key_once() -> None:
     setattr(models, "jwk", SimpleNamespace(RSAKey=parsed_once))  # noqa: B010 - replaces the module name moto's pools read; a plain assignment mistypes it
 
 
-def request_handler(*, quiet: bool) -> type[WSGIRequestHandler]:
-    """moto's request handler (it keeps S3 metadata headers with underscores)."""
+def request_handler() -> type[WSGIRequestHandler]:
+    """moto's request handler (it keeps S3 metadata headers with underscores),
+    without werkzeug's access log: the server logs AWS calls itself."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-    if not quiet:
-        return MotoRequestHandler
 
     class QuietHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            """No access log; ``GET /_gtprov/calls`` has every call."""
+            """No ``POST / 200`` lines; see ``Emulator.calls``."""
 
     return QuietHandler
 

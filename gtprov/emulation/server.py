@@ -67,11 +67,15 @@ ControlHandler = Callable[[Request], Response]
 
 
 class CallLog:
-    """Every AWS request the server received, oldest first. Thread-safe."""
+    """Every AWS request the server received, oldest first. Thread-safe.
 
-    def __init__(self) -> None:
+    ``echo``, if given, receives one line per call (``iam:CreateRole 200``).
+    """
+
+    def __init__(self, echo: Callable[[str], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._calls: list[dict[str, Any]] = []
+        self._echo = echo
 
     def record(self, call: AwsCall, status: int, fault: str | None) -> None:
         entry = {
@@ -88,6 +92,9 @@ class CallLog:
         }
         with self._lock:
             self._calls.append(entry)
+        if self._echo is not None:
+            shown = f" [{fault}]" if fault else ""
+            self._echo(f"{call.key} {status}{shown}")
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -99,15 +106,21 @@ class CallLog:
 
 
 class Emulator:
-    """The WSGI application. ``settings`` are the fake's defaults after a reset."""
+    """The WSGI application. ``settings`` are the fake's defaults after a reset;
+    ``echo`` receives a line per AWS call."""
 
-    def __init__(self, settings: SageMakerSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: SageMakerSettings | None = None,
+        *,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.defaults = replace(settings or SageMakerSettings())
         self.sagemaker = WorkforceBackend(
             replace(self.defaults), cognito=moto_bridge.MotoCognito()
         )
         self.moto = moto_bridge.moto_app()
-        self.calls = CallLog()
+        self.calls = CallLog(echo)
         self.faults = faults.FaultPlan()
         self._controls: dict[tuple[str, str], ControlHandler] = {
             ("GET", "health"): self._health,
@@ -288,9 +301,13 @@ class Emulator:
         return _control_json(asdict(self.sagemaker.settings))
 
 
-def make_app(settings: SageMakerSettings | None = None) -> Emulator:
+def make_app(
+    settings: SageMakerSettings | None = None,
+    *,
+    echo: Callable[[str], None] | None = None,
+) -> Emulator:
     """The emulation server's WSGI application, with the fake's default settings."""
-    return Emulator(settings)
+    return Emulator(settings, echo=echo)
 
 
 @dataclass
@@ -313,11 +330,10 @@ def serve(
     port: int = 0,
     *,
     app: Emulator | None = None,
-    quiet: bool = True,
 ) -> ServerHandle:
     """Start serving in a daemon thread; ``port=0`` picks a free port."""
     app = app or make_app()
-    server = _make_server(host, port, app, quiet=quiet)
+    server = _make_server(host, port, app)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},
@@ -333,11 +349,11 @@ def run(
     port: int,
     *,
     app: Emulator | None = None,
-    quiet: bool = False,
+    echo: Callable[[str], None] | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve in this thread until Ctrl-C or SIGTERM."""
-    server = _make_server(host, port, app or make_app(), quiet=quiet)
+    """Serve in this thread until Ctrl-C or SIGTERM; ``echo`` each AWS call."""
+    server = _make_server(host, port, app or make_app(echo=echo))
     if on_ready is not None:
         on_ready(_url(host, server.server_port))
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -349,8 +365,8 @@ def run(
         server.server_close()
 
 
-def _make_server(host: str, port: int, app: Emulator, *, quiet: bool) -> BaseWSGIServer:
-    handler = moto_bridge.request_handler(quiet=quiet)
+def _make_server(host: str, port: int, app: Emulator) -> BaseWSGIServer:
+    handler = moto_bridge.request_handler()
     return make_server(host, port, app, threaded=True, request_handler=handler)
 
 
