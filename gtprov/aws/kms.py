@@ -87,13 +87,13 @@ class KmsClient:
         )
         return None if response is None else tags_from_list(response.get("Tags", []))
 
-    def schedule_key_deletion(self, key_arn: str) -> None:
+    def schedule_key_deletion(self, key_id: str) -> None:
         """Schedule deletion after KMS's shortest waiting period, 7 days."""
         self._call(
             "ScheduleKeyDeletion",
-            key_arn,
+            key_id,
             self._kms.schedule_key_deletion,
-            KeyId=key_arn,
+            KeyId=key_id,
             PendingWindowInDays=7,
         )
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gtprov.aws.iam import IamClient
-from gtprov.aws.kms import MALFORMED_POLICY, KmsClient
+from gtprov.aws.kms import MALFORMED_POLICY, KmsClient, KmsKey
 from gtprov.errors import AwsCallError, ConflictError, GtprovError
 from gtprov.execute.executor import ExecContext, Outputs, handler
 from gtprov.execute.role import Backoff, log
@@ -62,16 +62,17 @@ def create_key_with(
     try:
         iam.tag_role(params["role_name"], record)
     except GtprovError:
-        _abandon(kms, key.arn)
+        _abandon(kms, key)
         raise
     return {"arn": key.arn, "key_id": key.key_id}
 
 
-def _abandon(kms: KmsClient, key_arn: str) -> None:
+def _abandon(kms: KmsClient, key: KmsKey) -> None:
+    # By key ID: moto's ScheduleKeyDeletion fails on a key ARN (KMS takes both).
     try:
-        kms.schedule_key_deletion(key_arn)
+        kms.schedule_key_deletion(key.key_id)
     except GtprovError as exc:
-        log.warning("could not schedule deletion of %s: %s", key_arn, exc.message)
+        log.warning("could not schedule deletion of %s: %s", key.arn, exc.message)
 
 
 @handler("kms.create_alias")

@@ -254,7 +254,7 @@ def test_source_account_adds_the_condition_to_the_trust_policy(
     assert condition == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
-# Tags ------------------------------------------------------------------------------
+# Tags -------------------------------------------------------------------------
 
 
 def test_user_tags_are_added_and_a_dropped_one_is_kept(
@@ -277,7 +277,7 @@ def test_tag_keys_of_gtprov_are_refused_before_any_call(
     assert result.calls == []
 
 
-# Drift -----------------------------------------------------------------------------
+# Drift ------------------------------------------------------------------------
 
 
 def test_hand_edited_inline_policy_is_repaired(
@@ -338,7 +338,7 @@ def test_a_stale_gtprov_inline_policy_is_deleted(
     assert names == ["gtprov-execution"]
 
 
-# Ownership ---------------------------------------------------------------------------
+# Ownership --------------------------------------------------------------------
 
 
 def test_a_role_gtprov_did_not_create_is_refused_with_a_pointer_to_adopt(
@@ -385,7 +385,7 @@ def test_an_existing_role_at_another_path_is_refused(
     assert ok(aws_env, capsys).writes == []  # without --path: the role's own
 
 
-# Permissions boundary -------------------------------------------------------------------
+# Permissions boundary ---------------------------------------------------------
 
 
 def test_boundary_is_set_kept_when_omitted_and_removed_on_none(
@@ -401,7 +401,7 @@ def test_boundary_is_set_kept_when_omitted_and_removed_on_none(
     assert "PermissionsBoundary" not in iam().get_role(RoleName=ROLE)["Role"]
 
 
-# Dry run, JSON, bad input ---------------------------------------------------------------
+# Dry run, JSON, bad input -----------------------------------------------------
 
 
 def test_dry_run_writes_nothing_and_the_envelope_holds_the_plan(
@@ -474,7 +474,7 @@ def test_a_lambda_name_becomes_its_arn_in_the_policy(
     assert invoke["Resource"] == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:gt-pre"
 
 
-# Lost responses -------------------------------------------------------------------------
+# Lost responses ---------------------------------------------------------------
 
 
 def test_a_lost_create_role_response_converges(
