@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
@@ -100,7 +101,12 @@ class CognitoIdp:
     """Pool, client, domain and group calls of one run."""
 
     def __init__(self, session: AwsSession) -> None:
-        self._idp = session.client("cognito-idp")
+        self._session = session
+
+    @cached_property
+    def _idp(self) -> Any:
+        """Created on first use: building a client loads its service model."""
+        return self._session.client("cognito-idp")
 
     # -- readers -------------------------------------------------------
 

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -113,9 +114,14 @@ class SageMaker:
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
-        self._sm = session.client("sagemaker")
+        self._session = session
         self._sleep = sleep
         self._clock = clock
+
+    @cached_property
+    def _sm(self) -> Any:
+        """Created on first use: building a client loads its service model."""
+        return self._session.client("sagemaker")
 
     # -- readers -------------------------------------------------------
 

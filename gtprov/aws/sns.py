@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -34,7 +35,7 @@ class Topic:
 
 class Sns:
     def __init__(self, session: AwsSession) -> None:
-        self._sns = session.client("sns")
+        self._session = session
 
     def get_topic(self, arn: str, *, with_tags: bool) -> Topic | None:
         """``GetTopicAttributes`` (and ``ListTagsForResource`` if asked)."""
@@ -46,6 +47,11 @@ class Sns:
             raise translate(exc, "GetTopicAttributes", arn) from exc
         tags = self.topic_tags(arn) if with_tags else {}
         return Topic(arn, parse(attributes.get("Policy") or "{}"), tags)
+
+    @cached_property
+    def _sns(self) -> Any:
+        """Created on first use: building a client loads its service model."""
+        return self._session.client("sns")
 
     def topic_tags(self, arn: str) -> dict[str, str]:
         with aws_call("ListTagsForResource", arn):
