@@ -192,11 +192,15 @@ def put_managed_policy(ctx: ExecContext, params: Mapping[str, Any]) -> Outputs:
 def put_managed_policy_with(iam: IamClient, params: Mapping[str, Any]) -> Outputs:
     """Create the policy (or a new default version of it) and attach it.
 
-    A policy that exists but is not attached is what a run interrupted
-    between CreatePolicy and AttachRolePolicy leaves: gtprov's tag proves it
-    is ours, and it gets the desired document as a new version.
+    An attached policy (the planner checked its tag) gets a new version. A
+    policy that exists but is not attached is what a run interrupted between
+    CreatePolicy and AttachRolePolicy leaves: gtprov's tag proves it is
+    ours, and it gets the desired document as a new version.
     """
     doc = substituted(params["document"], params.get("substitute", {}))
+    if params["attached"]:
+        new_default_version(iam, params["arn"], doc, params["versions_quota"])
+        return {"arn": params["arn"]}
     arn = iam.create_policy(
         params["name"],
         path=params["path"],

@@ -489,6 +489,7 @@ def _managed_change(ctx: _Policies, name: str, arn: str, doc: Document) -> Chang
         "name": name,
         "path": MANAGED_PATH,
         "arn": arn,
+        "attached": attached,
         "document": doc,
         "substitute": dict(ctx.substitute),
         "versions_quota": ctx.quotas.versions_per_policy,
