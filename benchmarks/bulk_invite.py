@@ -24,6 +24,7 @@ re-run making no writes.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 from benchmarks.common import (
     aws_env,
     boto3_client,
+    delete,
     emulation,
     get_json,
     log,
@@ -72,16 +74,23 @@ def setup_team(emulator: str) -> tuple[str, str]:
     return member["UserPool"], member["UserGroup"]
 
 
-def boto3_loop(endpoint: str, pool_id: str, count: int) -> dict[str, Any]:
+def boto3_loop(
+    endpoint: str, emulator: str, pool_id: str, count: int
+) -> dict[str, Any]:
     """What a plain script does: one worker after another, two calls each."""
     idp = boto3_client("cognito-idp", endpoint)
     idp.create_group(UserPoolId=pool_id, GroupName=LOOP_GROUP)
     post(f"{endpoint}/_proxy/reset")
+    clear_calls(emulator)
     started = time.perf_counter()
     for email in _addresses("loop", count):
         _invite_one(idp, pool_id, email)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "proxy": get_json(f"{endpoint}/_proxy/stats")}
+    return {
+        "seconds": seconds,
+        "proxy": get_json(f"{endpoint}/_proxy/stats"),
+        "emulator_answers": answers(emulator),
+    }
 
 
 def _addresses(prefix: str, count: int) -> Iterator[str]:
@@ -103,9 +112,10 @@ def _invite_one(idp: Any, pool_id: str, email: str) -> None:
     )
 
 
-def gtprov_invite(endpoint: str, workers_file: Path) -> dict[str, Any]:
+def gtprov_invite(endpoint: str, emulator: str, workers_file: Path) -> dict[str, Any]:
     """``gtprov add-workers`` through the proxy, from a fresh bucket state."""
     post(f"{endpoint}/_proxy/reset")
+    clear_calls(emulator)
     args = ["add-workers", "--team", TEAM, "--workers-file", str(workers_file)]
     envelope = run_json(args, aws_env(endpoint))
     return {
@@ -114,7 +124,22 @@ def gtprov_invite(endpoint: str, workers_file: Path) -> dict[str, Any]:
         "resources": envelope.get("resources", {}),
         "warnings": envelope.get("warnings", []),
         "proxy": get_json(f"{endpoint}/_proxy/stats"),
+        "emulator_answers": answers(emulator),
     }
+
+
+def clear_calls(emulator: str) -> None:
+    delete(f"{emulator}/_gtprov/calls")
+
+
+def answers(emulator: str) -> dict[str, dict[str, int]]:
+    """HTTP statuses the emulation answered, by operation (5xx: its own
+    faults, such as moto's Cognito backend under concurrent writes)."""
+    table: dict[str, Counter[str]] = {}
+    for call in get_json(f"{emulator}/_gtprov/calls")["calls"]:
+        key = f"{call['service']}:{call['operation']}"
+        table.setdefault(key, Counter())[str(call["status"])] += 1
+    return {key: dict(sorted(c.items())) for key, c in sorted(table.items())}
 
 
 def members(emulator: str, pool_id: str, group: str) -> set[str]:
@@ -138,13 +163,13 @@ def one_round(
     post(f"{emulator}/_gtprov/reset")
     pool_id, group = setup_team(emulator)
     log(f"bulk: boto3 loop, {count} workers")
-    loop = boto3_loop(endpoint, pool_id, count)
+    loop = boto3_loop(endpoint, emulator, pool_id, count)
     log(
         f"bulk: gtprov add-workers, {count} workers (loop took {loop['seconds']:.1f} s)"
     )
-    first = gtprov_invite(endpoint, workers_file)
+    first = gtprov_invite(endpoint, emulator, workers_file)
     log(f"bulk: re-run (first took {first['seconds']:.1f} s)")
-    again = gtprov_invite(endpoint, workers_file)
+    again = gtprov_invite(endpoint, emulator, workers_file)
     expected = set(_addresses("worker", count))
     found = members(emulator, pool_id, group)
     return {

@@ -18,11 +18,12 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
 BIN = Path(sys.executable).parent
+EMULATION_LOG = CACHE / "emulation.log"
 REGION = "us-east-1"
 DUMMY_SECRET = "testing"  # noqa: S105  # the emulation takes any key
 
@@ -98,6 +99,10 @@ def post(url: str, data: bytes = b"") -> bytes:
     return _fetch(url, "POST", data)
 
 
+def delete(url: str) -> bytes:
+    return _fetch(url, "DELETE", None)
+
+
 def _fetch(url: str, method: str, data: bytes | None) -> bytes:
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"benchmarks talk to loopback only, not {url}")
@@ -109,10 +114,16 @@ def _fetch(url: str, method: str, data: bytes | None) -> bytes:
 class Service:
     """A helper process that prints its URL on its first line of stdout."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        stderr: IO[str] | None = None,
+    ):
         self.proc = subprocess.Popen(
             list(argv),
             stdout=subprocess.PIPE,
+            stderr=stderr,
             text=True,
             env=dict(env or os.environ),
             cwd=ROOT,
@@ -134,12 +145,18 @@ class Service:
 
 @contextmanager
 def emulation() -> Iterator[Service]:
-    """The local AWS (moto plus gtprov's SageMaker fake) in its own process."""
-    service = Service([sys.executable, "-m", "benchmarks.emulate"], aws_env())
-    try:
-        yield service
-    finally:
-        service.stop()
+    """The local AWS (moto plus gtprov's SageMaker fake) in its own process.
+
+    Its stderr (moto's tracebacks, if any) goes to ``EMULATION_LOG``.
+    """
+    EMULATION_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with EMULATION_LOG.open("a", encoding="utf-8") as errors:
+        argv = [sys.executable, "-m", "benchmarks.emulate"]
+        service = Service(argv, aws_env(), stderr=errors)
+        try:
+            yield service
+        finally:
+            service.stop()
 
 
 @contextmanager

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, log, summary
+from benchmarks.bulk_invite import TEAM, setup_team, write_emails
+from benchmarks.common import ROOT, aws_env, emulation, log, summary
 
 SIZES = (1_000, 10_000)
 TEAMS = ("bench-a", "bench-b")
@@ -77,18 +78,39 @@ def measure(
     }
 
 
-def run(
-    workdir: Path,
-    repeat: int = 5,
-    cli: Callable[[Path], list[str]] | None = None,
-    env: dict[str, str] | None = None,
-) -> dict[str, Any]:
+def run(workdir: Path, repeat: int = 5) -> dict[str, Any]:
     files = {n: write_workers(workdir / f"workers-{n}.csv", n) for n in SIZES}
     log(f"memory: {repeat} runs per size and reader")
-    readers: dict[str, Any] = {
+    readers = {
         "stream": measure(reader_argv("stream"), files, repeat),
         "collect": measure(reader_argv("collect"), files, repeat),
+        "add-workers --dry-run": _cli(workdir, repeat),
     }
-    if cli is not None:
-        readers["add-workers --dry-run"] = measure(cli, files, repeat, env)
     return {"sizes": list(SIZES), "flat_limit": FLAT_LIMIT, "readers": readers}
+
+
+def _cli(workdir: Path, repeat: int) -> dict[str, Any]:
+    """The whole command, planning against the emulation (a new empty team)."""
+    files = {n: write_emails(workdir / f"emails-{n}.txt", n) for n in SIZES}
+    with emulation() as emu:
+        setup_team(emu.url)
+        return measure(_dry_run_argv, files, repeat, aws_env(emu.url))
+
+
+def _dry_run_argv(path: Path) -> list[str]:
+    args = ["add-workers", "--team", TEAM, "--workers-file", str(path)]
+    return probe_argv("gtprov", *args, "--dry-run", "--output", "json")
+
+
+def goals(result: dict[str, Any]) -> list[dict[str, Any]]:
+    readers = result["readers"]
+    return [
+        {
+            "goal": f"{name}: peak RSS for 10,000 workers within "
+            f"{FLAT_LIMIT:.2f}x that for 1,000 (streamed)",
+            "measured": readers[name]["growth_10k_over_1k"],
+            "limit": FLAT_LIMIT,
+            "met": readers[name]["flat"],
+        }
+        for name in ("stream", "add-workers --dry-run")
+    ]
