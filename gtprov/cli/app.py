@@ -71,6 +71,9 @@ def _register() -> None:
     from gtprov.cli import workforce_cmd
 
     workforce_cmd.register(app)
+    from gtprov.cli import status_cmd
+
+    status_cmd.register(app)
 
 
 _register()
