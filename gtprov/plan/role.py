@@ -138,7 +138,7 @@ def role_changes(
     tags: Mapping[str, str],
 ) -> list[Change]:
     trust = desired_trust(role, account)
-    _check_trust_size(iam, trust)
+    check_trust_size(iam, trust)
     if actual is None:
         return [_create_role(role, trust, tags)]
     return [
@@ -149,7 +149,8 @@ def role_changes(
     ]
 
 
-def _check_trust_size(iam: IamClient, trust: Document) -> None:
+def check_trust_size(iam: IamClient, trust: Document) -> None:
+    """The trust policy fits the account's quota (read only above 2,048)."""
     counted = size(trust)
     if counted <= DEFAULT_QUOTAS.assume_role_policy_size:
         return
