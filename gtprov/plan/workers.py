@@ -275,11 +275,7 @@ class TeamMembers:
     arn: str
 
     def resources(self) -> dict[str, object]:
-        return {
-            "user_pool_id": str(self.target.pool_id),
-            "workteam_arn": self.arn,
-            "workers_before": len(self.members),
-        }
+        return {"user_pool_id": str(self.target.pool_id), "workteam_arn": self.arn}
 
 
 def plan_add_workers(
