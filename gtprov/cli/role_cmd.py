@@ -199,4 +199,4 @@ def _finish(opts: GlobalOptions, name: str, ctx: ExecContext) -> dict[str, Any]:
         advice = NEW_ROLE_NOTE.format(name=name)
         opts.run.warnings.append(advice)
         note(opts, f"note: {advice}")
-    return {"role_arn": resources.get("role_arn"), "kms_keys": keys}
+    return {"kms_keys": keys, "role_arn": resources.get("role_arn")}

@@ -90,7 +90,8 @@ def plan_execution_role(
         *_untag(role.name, actual, tags),
     ]
     warnings = [*policies.warnings, *keys.warnings]
-    resources = {"role_arn": role.arn, "kms_keys": keys.key_arns}
+    # Text mode prints resources in this order: the role ARN comes last.
+    resources = {"kms_keys": keys.key_arns, "role_arn": role.arn}
     return Plan(tuple(changes), tuple(warnings), resources)
 
 

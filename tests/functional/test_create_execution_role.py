@@ -194,7 +194,7 @@ def test_text_output_has_one_line_per_change_and_ends_with_the_role_arn(
         f"Created iam-role {ROLE}",
         f"Created iam-role-policy {ROLE}/gtprov-execution",
     ]
-    assert lines[2] == f"role_arn: {ROLE_ARN}"
+    assert lines[-1] == f"role_arn: {ROLE_ARN}"
 
 
 def test_a_new_role_comes_with_the_sagemaker_propagation_note(

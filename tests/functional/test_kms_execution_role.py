@@ -14,6 +14,7 @@ from tests.functional.test_create_execution_role import (
     ACCOUNT,
     BASE,
     REGION,
+    RERUN_READS,
     ROLE,
     ROLE_ARN,
     as_json,
@@ -163,7 +164,14 @@ def test_grant_adds_one_statement_and_keeps_the_others(
     assert policy["Statement"][1] == OTHER_STATEMENT
     assert policy["Statement"][2]["Principal"] == {"AWS": ROLE_ARN}
     assert role_tags()[f"gtprov:kms-grant:{meta['KeyId']}"] == meta["Arn"]
-    assert ok(aws_env, capsys, argv).writes == []
+    rerun = ok(aws_env, capsys, argv)
+    assert rerun.writes == []
+    assert rerun.reads == [
+        *RERUN_READS[:2],
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
+        *RERUN_READS[2:],
+    ]
 
 
 def test_a_key_no_longer_wanted_loses_only_gtprovs_statement(
@@ -256,7 +264,13 @@ def test_create_kms_key_makes_a_rotating_tagged_key_the_role_may_use(
     assert result.envelope["resources"]["kms_keys"] == [meta["Arn"]]
     rerun = ok(aws_env, capsys, argv)
     assert rerun.writes == []
-    assert rerun.reads.count("kms:DescribeKey") == 1
+    new_key_reads = [
+        "kms:DescribeKey",
+        "kms:ListResourceTags",
+        "kms:GetKeyPolicy",
+        "kms:GetKeyRotationStatus",
+    ]
+    assert rerun.reads == [*RERUN_READS[:2], *new_key_reads, *RERUN_READS[2:]]
 
 
 def test_create_kms_key_repairs_rotation_turned_off(
