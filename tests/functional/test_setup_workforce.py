@@ -403,3 +403,30 @@ def test_a_bad_row_in_the_workers_file_stops_before_any_aws_call(
     assert (code, out) == (2, "")
     assert "line 3" in err
     assert aws_env.calls() == []
+
+
+def test_portal_settings_are_restored_without_losing_other_client_fields(
+    aws_env: EmulatorControl, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert gtprov(capsys, *SETUP)[0] == 0
+    cognito = workforce()["CognitoConfig"]
+    ids = {"UserPoolId": cognito["UserPool"], "ClientId": cognito["ClientId"]}
+    idp().update_user_pool_client(
+        **ids, RefreshTokenValidity=10, CallbackURLs=["https://keep.example/cb"]
+    )
+    secret = idp().describe_user_pool_client(**ids)["UserPoolClient"]["ClientSecret"]
+    aws_env.clear_calls()
+    code, out, err = gtprov(capsys, *SETUP, "-vv")
+    assert code == 0
+    assert operations(aws_env, writes=True) == Counter({"UpdateUserPoolClient": 1})
+    client = idp().describe_user_pool_client(**ids)["UserPoolClient"]
+    sub = workforce()["SubDomain"]
+    assert client["RefreshTokenValidity"] == 10
+    assert client["CallbackURLs"] == [
+        "https://keep.example/cb",
+        f"https://{sub}/oauth2/idpresponse",
+    ]
+    assert client["LogoutURLs"] == [f"https://{sub}/logout"]
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert "UpdateUserPoolClient" in err
+    assert secret not in out + err
