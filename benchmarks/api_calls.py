@@ -274,7 +274,7 @@ def measure(emulator: str, scenario: Scenario) -> dict[str, Any]:
     log_calls = get_json(f"{emulator}/_gtprov/calls")["calls"]
     return {
         "scenario": scenario.name,
-        "command": "gtprov " + " ".join(scenario.args),
+        "command": "gtprov " + " ".join(_shown(a) for a in scenario.args),
         "seconds": envelope["_seconds"],
         "api_calls": envelope["api_calls"],
         "plan": [_plan_line(c) for c in envelope["plan"]],
@@ -282,6 +282,11 @@ def measure(emulator: str, scenario: Scenario) -> dict[str, Any]:
         "http_requests": len(log_calls),
         "rerun": scenario.rerun,
     }
+
+
+def _shown(arg: str) -> str:
+    """The workers file by name: its temporary folder changes every run."""
+    return Path(arg).name if arg.endswith(".csv") else arg
 
 
 def _plan_line(change: dict[str, Any]) -> str:
