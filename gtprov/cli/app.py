@@ -74,6 +74,9 @@ def _register() -> None:
     from gtprov.cli import status_cmd
 
     status_cmd.register(app)
+    from gtprov.cli import setup_cmd
+
+    setup_cmd.register(app)
 
 
 _register()
