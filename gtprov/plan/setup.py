@@ -7,8 +7,9 @@ included) by ``plan.workforce.plan_workforce``, so a file and the commands
 given the same values plan the same changes. What this module adds:
 
 - each role's change ids are prefixed (``roles[1]:kms-key``): every role
-  plan names its own ``role`` and ``kms-key``, and a later role's must not
-  take an earlier one's outputs;
+  plan names its changes ``role`` and ``kms-key``, while the executor keeps
+  outputs by change id and ``Ref``s and the report read them from there, so
+  ids must stay unique across the whole file's plan;
 - with ``prune``, deletions of what gtprov manages and the file no longer
   declares, planned by ``plan.destroy`` and ``plan.workers``:
 

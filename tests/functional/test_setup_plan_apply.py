@@ -304,3 +304,27 @@ def test_export__should_write_the_template_without_any_aws_call(
     )  # fmt: skip
     assert envelope["resources"]["template"].startswith("# Amazon SageMaker")
     assert aws_env.calls() == []
+
+
+def test_two_roles_with_new_keys__should_each_use_their_own_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], aws_env: EmulatorControl
+) -> None:
+    path = tmp_path / "gtprov.toml"
+    path.write_text(
+        f'region = "{REGION}"\n'
+        + "".join(
+            ROLE.format(name=f"gt-{n}", buckets=f'"labels-{n}"')
+            + f'create_kms_key = "alias/labels-{n}"\n'
+            for n in ("a", "b")
+        ),
+        encoding="utf-8",
+    )
+    assert gtprov(capsys, "apply", "-f", path, "--yes")[0] == ExitCode.OK
+    kms, iam = boto3.client("kms", region_name=REGION), boto3.client("iam")
+    for name in ("a", "b"):
+        key = kms.describe_key(KeyId=f"alias/labels-{name}")["KeyMetadata"]["Arn"]
+        policy = iam.get_role_policy(
+            RoleName=f"gt-{name}", PolicyName="gtprov-execution"
+        )
+        assert key in json.dumps(policy["PolicyDocument"])
+    assert gtprov(capsys, "plan", "-f", path, "--detailed-exitcode")[0] == 0
