@@ -190,7 +190,32 @@ def run(
         rounds = [
             one_round(emu.url, px.url, workers_file, workers) for _ in range(repeat)
         ]
-    return summarise(rounds, workers, latency_ms)
+    result = summarise(rounds, workers, latency_ms)
+    sweep_file = write_emails(workdir / f"emails-{SWEEP_WORKERS}.txt", SWEEP_WORKERS)
+    result["latency_sweep"] = [latency_point(sweep_file, ms) for ms in SWEEP_MS]
+    return result
+
+
+SWEEP_MS = (150.0, 250.0)
+SWEEP_WORKERS = 500
+
+
+def latency_point(workers_file: Path, latency_ms: float) -> dict[str, Any]:
+    """gtprov alone at a longer round trip (AWS from afar): does it still
+    hold the quota, or do its threads run out first?"""
+    log(f"bulk: gtprov at {latency_ms:.0f} ms latency, {SWEEP_WORKERS} workers")
+    with emulation() as emu, proxy(emu.url, latency_ms, COGNITO_DEFAULTS) as px:
+        setup_team(emu.url)
+        first = gtprov_invite(px.url, emu.url, workers_file)
+    bound = quota_bound(SWEEP_WORKERS)
+    return {
+        "latency_ms": latency_ms,
+        "workers": SWEEP_WORKERS,
+        "quota_bound_s": bound,
+        "seconds": first["seconds"],
+        "ratio_to_bound": first["seconds"] / bound,
+        "proxy": first["proxy"],
+    }
 
 
 def summarise(

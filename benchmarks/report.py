@@ -203,6 +203,29 @@ def _bulk(data: Mapping[str, Any]) -> str:
         + table(["ratio (per round)", "min", "median", "max"], ratios)
         + "\n"
         + _bulk_detail(rounds)
+        + _sweep(data.get("latency_sweep", []))
+    )
+
+
+def _sweep(points: Sequence[Mapping[str, Any]]) -> str:
+    if not points:
+        return ""
+    rows = [
+        [
+            f"{p['latency_ms']:.0f}",
+            p["workers"],
+            f"{p['quota_bound_s']:.1f}",
+            f"{p['seconds']:.1f}",
+            f"{p['ratio_to_bound']:.2f}x",
+            *_phase_cells({"seconds": p["seconds"], "proxy": p["proxy"]})[2:4],
+        ]
+        for p in points
+    ]
+    head = ["latency ms", "workers", "bound s", "gtprov s", "ratio", "rate /s"]
+    return (
+        "\nLonger round trips (one gtprov run each, no loop): does gtprov still "
+        "hold the quota when every call takes longer?\n\n"
+        + table([*head, "most in flight"], rows)
     )
 
 
