@@ -10,8 +10,8 @@ call at all. No boto3 at import (docs/config-file.md).
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -149,19 +149,13 @@ def _run(
     aws = open_session(opts)
     planned = _plan(aws, setup, prune)
     if not dry_run:
-        _show(opts, planned.plan)
-        if confirm and planned.plan.writes:
-            _confirm(opts)
-
-    def finish(session: AwsSession, ctx: ExecContext) -> Mapping[str, Any]:
-        return _finish(opts, planned, ctx)
-
+        _show_and_confirm(opts, planned.plan, confirm=confirm)
     return plan_and_apply(
         opts,
         command=command,
         dry_run=dry_run,
         make_plan=lambda session: planned.plan,
-        finish=finish,
+        finish=partial(_finish, opts, planned),
         aws=aws,
     )
 
@@ -180,10 +174,12 @@ def _plan(aws: AwsSession, setup: SetupFile, prune: bool) -> SetupPlan:
     return plan_setup(aws, setup, prune=prune)
 
 
-def _show(opts: GlobalOptions, plan: Plan) -> None:
-    """The plan before applying it: stdout in text mode, stderr in JSON mode."""
+def _show_and_confirm(opts: GlobalOptions, plan: Plan, *, confirm: bool) -> None:
+    """The plan (stdout; stderr in JSON mode), then the question if it writes."""
     for line in plan_lines(plan):
         (note if opts.json else say)(opts, line)
+    if confirm and plan.writes:
+        _confirm(opts)
 
 
 def _confirm(opts: GlobalOptions) -> None:
@@ -202,7 +198,7 @@ def _confirm(opts: GlobalOptions) -> None:
 
 
 def _finish(
-    opts: GlobalOptions, planned: SetupPlan, ctx: ExecContext
+    opts: GlobalOptions, planned: SetupPlan, aws: AwsSession, ctx: ExecContext
 ) -> dict[str, Any]:
     """What exists now; raise after reporting it if any worker failed."""
     resources: dict[str, Any] = {}
