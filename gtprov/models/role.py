@@ -141,10 +141,11 @@ class ExecutionRole:
     def arn(self) -> str:
         return self.permissions.role_arn
 
-    def with_path(self, path: str) -> ExecutionRole:
-        """The role at ``path`` (an existing role's), ARN and policy alike."""
-        perms = replace(self.permissions, role_path=path)
-        return replace(self, path=path, permissions=perms)
+    def as_existing(self, name: str, path: str) -> ExecutionRole:
+        """The role as IAM has it: its path, and its name's case (IAM names
+        are unique case-blind, but ARNs in policies match with case)."""
+        perms = replace(self.permissions, role_name=name, role_path=path)
+        return replace(self, name=name, path=path, permissions=perms)
 
     def with_keys(self, data: Sequence[str], volume: Sequence[str]) -> ExecutionRole:
         """The role with resolved key ARNs in its permissions."""

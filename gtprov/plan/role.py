@@ -120,7 +120,7 @@ def _existing(role: ExecutionRole, actual: Role) -> ExecutionRole:
             hint=f"Run with --path {actual.path} (or without --path), or delete "
             "the role first.",
         )
-    return role.with_path(actual.path)
+    return role.as_existing(actual.name, actual.path)
 
 
 # The role itself --------------------------------------------------------------------

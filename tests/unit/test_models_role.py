@@ -39,12 +39,12 @@ def test_defaults_make_a_role_at_the_root_path_with_gtprovs_description() -> Non
     assert role.arn == "arn:aws:iam::123456789012:role/GtLabeling"
 
 
-def test_path_enters_the_arn_and_with_path_moves_both() -> None:
+def test_path_enters_the_arn_and_the_existing_roles_name_and_path_win() -> None:
     role = build_execution_role(values(path="/labeling/"), ACCOUNT)
     assert role.arn == "arn:aws:iam::123456789012:role/labeling/GtLabeling"
-    moved = role.with_path("/x/")
-    assert moved.permissions.role_path == "/x/"
-    assert moved.arn.endswith(":role/x/GtLabeling")
+    moved = role.as_existing("gtlabeling", "/x/")
+    assert (moved.name, moved.permissions.role_path) == ("gtlabeling", "/x/")
+    assert moved.arn.endswith(":role/x/gtlabeling")
 
 
 def test_desired_tags_hold_user_tags_ownership_and_grant_records() -> None:
