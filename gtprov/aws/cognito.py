@@ -19,6 +19,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ EMAIL_LIMIT_HINT = (
     "user-pool-email.html), or wait a day, then run the same command again; "
     "workers already invited are skipped."
 )
-DOMAIN_TAKEN = "Domain already associated with another user pool"
+_ALREADY = re.compile(r"already (?:associated|has a domain|exists)", re.IGNORECASE)
 
 _NOT_FOUND = frozenset({"ResourceNotFoundException"})
 _USER_NOT_FOUND = frozenset({"UserNotFoundException"})
@@ -223,11 +224,17 @@ class CognitoIdp:
         return frozenset(model.input_shape.members)
 
     def create_domain(self, pool_id: str, prefix: str) -> bool:
-        """``CreateUserPoolDomain``; False when the prefix is taken."""
+        """``CreateUserPoolDomain``; False when a domain is already there.
+
+        Cognito answers InvalidParameterException both when the prefix is
+        taken ("Domain already associated with another user pool") and when
+        the pool already has a domain (a retried request whose first answer
+        was lost); the caller checks who holds the prefix.
+        """
         try:
             self._idp.create_user_pool_domain(UserPoolId=pool_id, Domain=prefix)
         except ClientError as exc:
-            if DOMAIN_TAKEN.lower() in error_message(exc).lower():
+            if _ALREADY.search(error_message(exc)):
                 return False
             raise translate(exc, "CreateUserPoolDomain", prefix) from exc
         return True
