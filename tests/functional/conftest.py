@@ -60,13 +60,22 @@ def aws_env(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", _fresh_session())
+    monkeypatch.setattr(botocore.session, "create_loader", _shared_models)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     return emulator
 
 
 _MODELS = botocore.loaders.create_loader()
-"""Service models, loaded once per run: a client of a new session otherwise
-reads its model anew (0.2 s for SageMaker), which dominated these tests."""
+
+
+def _shared_models(search_paths_string: str | None = None) -> botocore.loaders.Loader:
+    """The model loader of every botocore session made during a test.
+
+    A new session otherwise reads each service model from disk again (0.2 s
+    for SageMaker), and gtprov makes a session per command run. The models
+    are static files, so sharing their cache changes nothing else.
+    """
+    return _MODELS
 
 
 def _load_models_once() -> None:
@@ -75,17 +84,11 @@ def _load_models_once() -> None:
     They live for the whole run; without ``gc.freeze`` every full collection
     walks their millions of objects again, a third of this suite's time.
     """
-    session = _fresh_session()
-    for service in WARM_SERVICES:
-        session.client(service, region_name="us-east-1")
-    gc.freeze()
-
-
-def _fresh_session() -> boto3.session.Session:
-    """A default session that reads credentials and config from this test's env."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _MODELS)
-    return boto3.session.Session(botocore_session=core)
+    for service in WARM_SERVICES:
+        core.create_client(service, region_name="us-east-1")
+    gc.freeze()
 
 
 def _endpoint_overrides() -> list[str]:
