@@ -235,3 +235,24 @@ def test_destroy_stopped_at_every_write_finishes_when_run_again(
         assert first == expected, f"write {k}"
         assert gtprov("destroy", "--all", "--yes") == ExitCode.OK, f"write {k}"
         _assert_all_gone(lookalikes)
+
+
+def test_destroy_all_makes_one_write_per_resource_in_aws_order(
+    aws_env: EmulatorControl,
+) -> None:
+    build_account()
+    aws_env.clear_calls()
+    assert gtprov("destroy", "--all", "--yes") == ExitCode.OK
+    assert [c["operation"] for c in aws_env.writes()] == [
+        "PutKeyPolicy",
+        "DeleteRolePolicy",
+        "DeleteRole",
+        "ScheduleKeyDeletion",
+        "DeleteAlias",
+        "DeleteTopic",
+        "DeleteWorkteam",
+        "DeleteWorkforce",
+        "DeleteUserPoolDomain",
+        "UpdateUserPool",
+        "DeleteUserPool",
+    ]

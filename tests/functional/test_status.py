@@ -116,3 +116,14 @@ def test_status_after_destroy_lists_nothing(capsys: pytest.CaptureFixture[str]) 
     assert gtprov("destroy", "--all", "--yes") == 0
     found = _status(capsys)
     assert all(items == [] for items in found.values())
+
+
+def test_status_reads_each_thing_once(capsys: pytest.CaptureFixture[str]) -> None:
+    build_account()
+    _, data = gtprov_json(capsys, "status")
+    calls = data["api_calls"]["by_operation"]
+    assert calls["iam:ListRoles"] == 1
+    assert calls["iam:GetRole"] == 2  # gtprov's role and the look-alike
+    assert calls["kms:DescribeKey"] == calls["kms:GetKeyPolicy"] == 2
+    assert calls["cognito-idp:DescribeUserPool"] == 2  # gtprov's and the look-alike
+    assert data["api_calls"]["reads"] == 27
