@@ -122,6 +122,11 @@ class Emulator:
         self.moto = moto_bridge.moto_app()
         self.calls = CallLog(echo)
         self.faults = faults.FaultPlan()
+        # moto's backends are not thread-safe (concurrent AdminCreateUser
+        # calls mutate one OrderedDict while another iterates it), while AWS
+        # serves concurrent calls. One request reaches the backends at a time;
+        # added latency is slept outside the lock, so clients still overlap.
+        self._backend_lock = threading.Lock()
         self._controls: dict[tuple[str, str], ControlHandler] = {
             ("GET", "health"): self._health,
             ("POST", "reset"): self._reset,
@@ -169,7 +174,8 @@ class Emulator:
         mode = plan.decide(call)
         capture = _StatusCapture(start_response)
         try:
-            return self._answer(call, mode, request, body, environ, capture)
+            with self._backend_lock:
+                return list(self._answer(call, mode, request, body, environ, capture))
         finally:
             self.calls.record(call, capture.status, mode)
 
