@@ -64,19 +64,21 @@ def root(
 
 
 def _register() -> None:
-    from gtprov.cli import policy_cmd, role_cmd
+    from gtprov.cli import (
+        policy_cmd,
+        role_cmd,
+        sandbox_cmd,
+        setup_cmd,
+        status_cmd,
+        workforce_cmd,
+    )
 
     app.add_typer(policy_cmd.policy_app, name="policy")
     role_cmd.register(app)
-    from gtprov.cli import workforce_cmd
-
     workforce_cmd.register(app)
-    from gtprov.cli import status_cmd
-
     status_cmd.register(app)
-    from gtprov.cli import setup_cmd
-
     setup_cmd.register(app)
+    app.add_typer(sandbox_cmd.sandbox_app, name="sandbox")
 
 
 _register()
