@@ -33,8 +33,10 @@ from gtprov.aws.cognito import (
 from gtprov.aws.ratelimit import TokenBucket
 from gtprov.execute.executor import ExecContext, Outputs, handler
 
-THREADS = 8
-"""Enough in-flight calls to reach 50 RPS at ~150 ms per call."""
+THREADS = 10
+"""In-flight workers: botocore's default connection pool per client is 10,
+so more threads would queue for connections. A worker is two calls in a
+row, so 10 hold the 25 RPS group quota up to about 200 ms per call."""
 SKIPPED = "skipped"
 
 
