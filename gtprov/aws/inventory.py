@@ -576,13 +576,17 @@ class DoctorReaders:
         }
         if list(resources) != ["*"]:
             params["ResourceArns"] = list(resources)
+        pages = self._simulation_pages(source_arn, params)
+        results = (r for page in pages for r in page.get("EvaluationResults", []))
+        return {_decision_key(r): str(r["EvalDecision"]) for r in results}
+
+    def _simulation_pages(
+        self, source_arn: str, params: Mapping[str, Any]
+    ) -> list[Any]:
+        paginator = self._sim.get_paginator("simulate_principal_policy")
         try:
             with aws_call("SimulatePrincipalPolicy", source_arn):
-                pages = list(
-                    self._sim.get_paginator("simulate_principal_policy").paginate(
-                        **params
-                    )
-                )
+                return list(paginator.paginate(**params))
         except ResponseParserError as exc:
             # An endpoint that lacks the call (moto) answers what botocore
             # cannot parse; the caller reports "could not tell".
@@ -593,8 +597,6 @@ class DoctorReaders:
             raise AwsCallError(
                 "SimulatePrincipalPolicy", type(exc).__name__, str(exc)
             ) from exc
-        results = (r for page in pages for r in page.get("EvaluationResults", []))
-        return {_decision_key(r): str(r["EvalDecision"]) for r in results}
 
     def account_summary(self) -> dict[str, int]:
         with aws_call("GetAccountSummary"):

@@ -287,27 +287,8 @@ def _remove_statements(key: KeyInfo, sids: list[str]) -> Change:
 
 def role_changes(role: ManagedRole) -> list[Change]:
     """gtprov's policies, then the role itself."""
-    inline = [
-        Change(
-            Action.DELETE,
-            "iam-role-policy",
-            f"{role.name}/{name}",
-            handler="iam.delete_role_policy",
-            params={"role": role.name, "policy": name},
-        )
-        for name in role.gtprov_inline
-    ]
-    managed = [
-        Change(
-            Action.DELETE,
-            "iam-policy",
-            policy.arn,
-            handler="iam.delete_managed_policy",
-            params={"role": role.name, "arn": policy.arn},
-            reason="detach, delete its versions, delete",
-        )
-        for policy in role.gtprov_attached
-    ]
+    inline = [_delete_inline(role.name, name) for name in role.gtprov_inline]
+    managed = [_delete_managed(role.name, p.arn) for p in role.gtprov_attached]
     delete = Change(
         Action.DELETE,
         "iam-role",
@@ -316,6 +297,27 @@ def role_changes(role: ManagedRole) -> list[Change]:
         params={"name": role.name},
     )
     return [*inline, *managed, delete]
+
+
+def _delete_inline(role: str, policy: str) -> Change:
+    return Change(
+        Action.DELETE,
+        "iam-role-policy",
+        f"{role}/{policy}",
+        handler="iam.delete_role_policy",
+        params={"role": role, "policy": policy},
+    )
+
+
+def _delete_managed(role: str, arn: str) -> Change:
+    return Change(
+        Action.DELETE,
+        "iam-policy",
+        arn,
+        handler="iam.delete_managed_policy",
+        params={"role": role, "arn": arn},
+        reason="detach, delete its versions, delete",
+    )
 
 
 def _untag_changes(
@@ -536,31 +538,31 @@ def _some(names: Sequence[str]) -> str:
 
 def pool_changes(pool: PoolInfo, contents: PoolContents) -> list[Change]:
     """Domain, deletion protection, pool: in the order Cognito requires."""
-    changes = []
-    if pool.domain:
-        changes.append(
-            Change(
-                Action.DELETE,
-                "domain",
-                pool.domain,
-                handler="destroy.delete_domain",
-                params={"user_pool_id": pool.id, "domain": pool.domain},
-                reason="Cognito refuses to delete a pool that has a domain",
-            )
-        )
-    if pool.deletion_protection:
-        changes.append(
-            Change(
-                Action.UPDATE,
-                "user pool",
-                f"{pool.name} ({pool.id})",
-                handler="destroy.disable_deletion_protection",
-                params={"user_pool_id": pool.id},
-                reason="deletion protection off, every other setting kept",
-            )
-        )
-    changes.append(_delete_pool(pool, contents))
-    return changes
+    domain = [_delete_domain(pool, pool.domain)] if pool.domain else []
+    unprotect = [_unprotect(pool)] if pool.deletion_protection else []
+    return [*domain, *unprotect, _delete_pool(pool, contents)]
+
+
+def _delete_domain(pool: PoolInfo, domain: str) -> Change:
+    return Change(
+        Action.DELETE,
+        "domain",
+        domain,
+        handler="destroy.delete_domain",
+        params={"user_pool_id": pool.id, "domain": domain},
+        reason="Cognito refuses to delete a pool that has a domain",
+    )
+
+
+def _unprotect(pool: PoolInfo) -> Change:
+    return Change(
+        Action.UPDATE,
+        "user pool",
+        f"{pool.name} ({pool.id})",
+        handler="destroy.disable_deletion_protection",
+        params={"user_pool_id": pool.id},
+        reason="deletion protection off, every other setting kept",
+    )
 
 
 def _delete_pool(pool: PoolInfo, contents: PoolContents) -> Change:

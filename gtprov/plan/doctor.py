@@ -26,6 +26,7 @@ from typing import Any
 
 from gtprov.arn import Arn
 from gtprov.aws.inventory import DoctorReaders, Identity
+from gtprov.aws.kms import KmsKey
 from gtprov.aws.sagemaker import WorkforceInfo, WorkteamInfo
 from gtprov.errors import (
     AccessDeniedError,
@@ -37,6 +38,7 @@ from gtprov.errors import (
 from gtprov.models.role import Account, KeyUse
 from gtprov.plan.kms import resolve_key
 from gtprov.policy import provisioner
+from gtprov.policy.document import Document
 from gtprov.policy.kms import delegates_to_iam
 from gtprov.validate import KeyRef
 
@@ -323,20 +325,21 @@ def key_check(readers: DoctorReaders, ref: KeyRef, account: Account) -> Check:
         return Check(name, FAILED, exc.message, exc.hint or "")
     mine = key.account == account.account_id
     policy = readers.kms.get_key_policy(key.arn) if mine else None
+    return key_policy_check(name, key, policy)
+
+
+def key_policy_check(name: str, key: KmsKey, policy: Document | None) -> Check:
+    state = f"{key.arn} is {key.state}"
     if policy is None:
-        return Check(
-            name,
-            WARNING,
-            f"{key.arn} is {key.state}; its key policy could not be read",
-            "Ask the key's owner to allow the execution role in its key policy.",
-        )
+        fix = "Ask the key's owner to allow the execution role in its key policy."
+        return Check(name, WARNING, f"{state}; its key policy could not be read", fix)
     if delegates_to_iam(policy, key.account):
-        return Check(name, OK, f"{key.arn} is {key.state}; its policy delegates to IAM")
+        return Check(name, OK, f"{state}; its policy delegates to IAM")
     return Check(
         name,
         WARNING,
-        f"{key.arn} is {key.state}, but its key policy does not delegate to IAM, "
-        "so the role's own KMS statements do not take effect",
+        f"{state}, but its key policy does not delegate to IAM, so the role's "
+        "own KMS statements do not take effect",
         "Run create-execution-role with --grant-key-policy to add gtprov's "
         "statement to the key policy.",
     )

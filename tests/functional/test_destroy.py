@@ -256,3 +256,34 @@ def test_destroy_all_makes_one_write_per_resource_in_aws_order(
         "UpdateUserPool",
         "DeleteUserPool",
     ]
+
+
+def _workforce_on_a_pool_of_yours() -> str:
+    idp = boto3.client("cognito-idp")
+    pool = str(idp.create_user_pool(PoolName="corp-workers")["UserPool"]["Id"])
+    code = gtprov("setup-workforce", "--team", "labelers", "--user-pool-id", pool)
+    assert code == ExitCode.OK
+    return pool
+
+
+def test_destroy_keeps_a_workforce_it_cannot_prove_is_gtprovs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _workforce_on_a_pool_of_yours()
+    code, data = gtprov_json(capsys, "destroy", "--workforce", "--yes")
+    assert code == ExitCode.OK
+    assert workteams() == []
+    assert [w["WorkforceName"] for w in workforces()] == ["default"]
+    assert "corp-workers" in pool_names()
+    kept = [c for c in data["plan"] if c["kind"] == "workforce"]
+    assert kept[0]["action"] == "no-op"
+
+
+def test_destroy_removes_a_tagged_workforce_but_not_your_pool(
+    aws_env: EmulatorControl,
+) -> None:
+    aws_env.sagemaker(workforce_tagging=True)
+    _workforce_on_a_pool_of_yours()
+    assert gtprov("destroy", "--workforce", "--yes") == ExitCode.OK
+    assert workforces() == []
+    assert "corp-workers" in pool_names()
