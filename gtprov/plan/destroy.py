@@ -159,7 +159,11 @@ def _roles_and_keys(
         *(c for k in doomed for c in key_changes(readers, inventory.keys[k], scope)),
     ]
     keys = inventory.keys.values()
-    warnings = [*decided.warnings, *_kept_key_warnings(keys, doomed, decided, scope)]
+    warnings = [
+        *decided.warnings,
+        *_kept_key_warnings(keys, doomed, decided, scope),
+        *_other_region_warnings(decided.deleted, region),
+    ]
     return Plan(tuple(changes), tuple(warnings))
 
 
@@ -397,6 +401,19 @@ def _kept_key_warnings(
         if k.managed
         and k.key.arn not in doomed
         and (scope.everything or k.key.arn in involved)
+    ]
+
+
+def _other_region_warnings(roles: Iterable[ManagedRole], region: str) -> list[str]:
+    """Grants in another Region's keys: this run cannot reach those keys, and
+    the record of them goes with the role."""
+    return [
+        f"role {role.name} holds a gtprov statement in {arn}, another Region's "
+        f"key; run gtprov destroy --key-statements --region {arn.split(':')[3]} "
+        "first, or remove that statement by hand"
+        for role in roles
+        for arn in role.grants.values()
+        if f":kms:{region}:" not in arn
     ]
 
 

@@ -328,3 +328,13 @@ def test_pool_update_keeps_every_setting_and_turns_protection_off() -> None:
         "AdminCreateUserConfig",
         "Policies",
     }
+
+
+def test_deleting_a_role_warns_of_its_grants_in_other_regions() -> None:
+    far = KEY_ARN.replace("us-east-1", "eu-west-1")
+    warnings = destroy._other_region_warnings(
+        [role(tags={"gtprov:kms-grant:x": far})], "us-east-1"
+    )
+    assert len(warnings) == 1
+    assert "--region eu-west-1" in warnings[0]
+    assert destroy._other_region_warnings([role()], "us-east-1") == []
