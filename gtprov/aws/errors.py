@@ -16,7 +16,12 @@ from botocore.exceptions import ClientError
 from gtprov.errors import AccessDeniedError, AwsCallError
 
 ACCESS_DENIED = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthorizationError",  # SNS's answer to a missing permission
+    }
 )
 NOT_FOUND = frozenset(
     {

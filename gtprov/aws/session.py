@@ -26,6 +26,7 @@ from gtprov.redact import redact
 log = logging.getLogger("gtprov.aws")
 
 DEFAULT_MAX_ATTEMPTS = 8
+MAX_POOL_CONNECTIONS = 32
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,20 @@ class AwsSession:
             region_name=self.region,
             config=_config(max_attempts),
         )
-        client.meta.events.register("before-call", self._before_call)
+        client.meta.events.register("before-parameter-build", self._log_call)
+        client.meta.events.register("before-call", self._count_call)
         return client
 
-    def _before_call(self, model: Any, params: Any, **_: Any) -> None:
+    def _count_call(self, model: Any, **_: Any) -> None:
+        self.call_log.record(model.service_model.endpoint_prefix, model.name)
+
+    def _log_call(self, params: Any, model: Any, **_: Any) -> None:
+        """-v: the call; -vv: its API parameters, secrets masked.
+
+        Logged from the parameters the caller passed, never from the
+        serialised request body, where a secret could not be masked.
+        """
         service = model.service_model.endpoint_prefix
-        self.call_log.record(service, model.name)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("AWS %s:%s %s", service, model.name, redact(params))
         else:
@@ -109,4 +118,7 @@ def _config(max_attempts: int | None) -> botocore.config.Config:
         user_agent_extra=f"gtprov/{__version__}",
         connect_timeout=10,
         read_timeout=60,
+        # Bulk invitations run on several threads through one client; the
+        # pool must not be what limits them (botocore's default is 10).
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
