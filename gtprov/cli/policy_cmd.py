@@ -429,7 +429,8 @@ def provisioner_cmd(
     command: Annotated[
         list[str] | None,
         typer.Option(
-            help="Only these areas (repeatable): " + ", ".join(provisioner.COMMANDS)
+            help="Only what these commands need (repeatable): "
+            + ", ".join(provisioner.COMMAND_AREAS)
         ),
     ] = None,
 ) -> None:
@@ -438,18 +439,18 @@ def provisioner_cmd(
     region = _required_region(opts)
     part = _partition(partition, region) or "aws"
     given = _account(account_id)
-    areas = _each(command, "--command", _command_area)
+    areas = [a for areas in _each(command, "--command", _command_area) for a in areas]
     account = _caller_account(opts, given, part)
     doc = provisioner.provisioner_policy(account, region, part, areas or None)
     _managed_size(doc, "the provisioner policy")
     _emit(opts, "policy provisioner", doc)
 
 
-def _command_area(value: str, field: str) -> str:
-    if value not in provisioner.COMMANDS:
-        rule = "must be one of " + ", ".join(provisioner.COMMANDS)
-        raise InputError(field, rule, value=value)
-    return value
+def _command_area(value: str, field: str) -> tuple[str, ...]:
+    try:
+        return provisioner.areas_for(value)
+    except ValueError as exc:
+        raise InputError(field, str(exc), value=value) from None
 
 
 def _managed_size(doc: Document, what: str) -> None:

@@ -273,8 +273,8 @@ def doctor(
     command: Annotated[
         list[str] | None,
         typer.Option(
-            help="Check permissions for these areas only: "
-            + ", ".join(provisioner.COMMANDS)
+            help="Check only what these commands need: "
+            + ", ".join(provisioner.COMMAND_AREAS)
         ),
     ] = None,
 ) -> None:
@@ -290,7 +290,8 @@ def doctor(
     opts = global_options(ctx)
     from gtprov.cli.runner import open_session
 
-    areas = tuple(_area(a) for a in command or []) or provisioner.COMMANDS
+    chosen = [area for name in command or [] for area in _area(name)]
+    areas = tuple(dict.fromkeys(chosen)) or provisioner.COMMANDS
     buckets = tuple(validate.bucket_name(b, "--bucket") for b in bucket or [])
     keys = tuple(validate.kms_key_ref(k, "--kms-key") for k in kms_key or [])
     aws = open_session(opts)
@@ -299,11 +300,11 @@ def doctor(
     run_doctor(opts, aws, request)
 
 
-def _area(value: str) -> str:
-    if value not in provisioner.COMMANDS:
-        rule = "must be one of " + ", ".join(provisioner.COMMANDS)
-        raise InputError("--command", rule, value=value)
-    return value
+def _area(value: str) -> tuple[str, ...]:
+    try:
+        return provisioner.areas_for(value)
+    except ValueError as exc:
+        raise InputError("--command", str(exc), value=value) from None
 
 
 def _doctor_request(

@@ -64,6 +64,7 @@ AREA_COMMANDS = {
     "workforce": "setup-workforce, destroy --workforce",
     "workers": "add-workers, remove-workers",
     "notifications": "setup-workforce --create-topic",
+    "inventory": "status, destroy",
     "doctor": "doctor",
 }
 PROVISIONER_FIX = (

@@ -182,6 +182,16 @@ PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
         _grant("SageMakerWorkforce", WORKFORCES, "sagemaker:DescribeWorkforce"),
     ),
     "notifications": (_grant("SnsTopics", TOPICS, *_TOPIC_ACTIONS),),
+    # status and destroy find what gtprov made by its tags: ListRoles,
+    # ListTopics and ListAliases have no resource type; workforce tags are
+    # read only when the workforce's pool is not gtprov's.
+    "inventory": (
+        _grant("Inventory", ANY, "iam:ListRoles", "sns:ListTopics"),
+        _grant("KmsCreateAndList", ANY, "kms:ListAliases"),
+        _grant("CognitoAccount", ANY, "cognito-idp:ListUserPools"),
+        _grant("SageMakerList", ANY, *_LIST_WORKFORCES),
+        _grant("SageMakerWorkforceTags", ANY, "sagemaker:ListTags"),
+    ),
     "doctor": (
         _grant("IamRoles", ROLES, *_ROLE_READS),
         _grant("KmsKeys", KEYS, "kms:DescribeKey", "kms:GetKeyPolicy"),
@@ -192,7 +202,40 @@ PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
         _grant("SageMakerWorkteams", WORKTEAMS, "sagemaker:DescribeWorkteam"),
     ),
 }
+STAR_EXCEPTIONS: Mapping[str, str] = {
+    "sagemaker:ListTags": (
+        "the service authorization reference lists no workforce resource type "
+        "for ListTags, so a workforce ARN pattern would match nothing; "
+        "read-only"
+    ),
+}
+"""Actions granted on "*" although they have resource types, and why."""
+
 COMMANDS = tuple(name for name in PERMISSIONS if name != "common")
+"""Permission areas, each a part of what some gtprov commands call."""
+
+COMMAND_AREAS: Mapping[str, tuple[str, ...]] = {
+    "create-execution-role": ("execution-role", "kms-key"),
+    "setup-workforce": ("workforce", "workers", "notifications"),
+    "add-workers": ("workers",),
+    "remove-workers": ("workers",),
+    "status": ("inventory", "execution-role", "kms-key", "workforce"),
+    "destroy": ("inventory", "execution-role", "kms-key", "workforce", "workers"),
+    "doctor": ("doctor",),
+    "plan": COMMANDS,
+    "apply": COMMANDS,
+}
+"""The areas each gtprov command needs; ``--command`` takes either name."""
+
+
+def areas_for(name: str) -> tuple[str, ...]:
+    """The areas behind a command or area name; ValueError for neither."""
+    if name in COMMANDS:
+        return (name,)
+    if name in COMMAND_AREAS:
+        return COMMAND_AREAS[name]
+    known = ", ".join((*COMMAND_AREAS, *COMMANDS))
+    raise ValueError(f"must be a gtprov command or area: {known}")
 
 
 def provisioner_policy(
