@@ -132,7 +132,8 @@ def _startup(data: Mapping[str, Any]) -> str:
             f"`{name}`",
             found["modules"],
             ", ".join(found["forbidden"]) or "none",
-            _costliest(found["top_level_cumulative_ms"]),
+            _ms_list(found["self_ms_by_package"]),
+            _ms_list(found["gtprov_modules_self_ms"]),
         ]
         for name, found in data["imports"].items()
     ]
@@ -143,15 +144,23 @@ def _startup(data: Mapping[str, Any]) -> str:
         + table(["command", "min ms", "median ms", "max ms"], rows)
         + "\n"
         + table(["ratio", "median (min)"], ratios)
-        + "\nWhat the offline commands import (`python -X importtime`):\n\n"
+        + "\nWhat the offline commands import (`python -X importtime`, one run; "
+        "self time of module bodies, ms):\n\n"
         + table(
-            ["command", "modules", "boto3/botocore/moto", "costliest (ms)"], imports
+            [
+                "command",
+                "modules",
+                "boto3/botocore/moto",
+                "by package",
+                "gtprov's costliest modules",
+            ],
+            imports,
         )
     )
 
 
-def _costliest(top: Mapping[str, float]) -> str:
-    return ", ".join(f"{name} {ms:.0f}" for name, ms in list(top.items())[:4])
+def _ms_list(costs: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {ms:.0f}" for name, ms in costs.items())
 
 
 def _api_calls(data: Mapping[str, Any]) -> str:

@@ -52,7 +52,28 @@ def commands(aws: Path | None) -> dict[str, list[str]]:
     }
     if aws is not None:
         table["aws --version"] = [str(aws), "--version"]
-    return table
+    return {**table, **DIAGNOSTICS}
+
+
+DIAGNOSTICS = {
+    "gtprov --help, TYPER_USE_RICH=0 (diagnostic)": [
+        "env",
+        "TYPER_USE_RICH=0",
+        *gtprov_cmd("--help"),
+    ],
+    'python -c "import gtprov.cli.app" (diagnostic)': [
+        sys.executable,
+        "-c",
+        "import gtprov.cli.app",
+    ],
+    'python -c "import gtprov.cli.policy_cmd" (diagnostic)': [
+        sys.executable,
+        "-c",
+        "import gtprov.cli.policy_cmd",
+    ],
+}
+"""Not goals: each isolates one cost. Plain (non-Rich) help; what registering
+every command costs before any runs; what the policy command alone needs."""
 
 
 def ensure_awscli() -> tuple[Path | None, str]:
@@ -101,21 +122,28 @@ _IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 
 
 def imports_of(args: Sequence[str]) -> dict[str, Any]:
-    """Modules a gtprov command imports (``-X importtime``) and the costliest."""
+    """What a gtprov command imports (``-X importtime``), and whose module
+    bodies cost the most: self time summed by top-level package."""
     argv = [sys.executable, "-X", "importtime", "-m", "gtprov", *args]
     proc = subprocess.run(argv, env=aws_env(), capture_output=True, text=True)
     rows = [m.groups() for m in map(_IMPORT_LINE.match, proc.stderr.splitlines()) if m]
-    modules = {name for _, _, _, name in rows}
-    top = sorted(
-        ((int(cum), name) for _, cum, indent, name in rows if len(indent) == 1),
-        reverse=True,
-    )[:8]
+    own = {name: int(us) / 1000 for us, _, _, name in rows}
+    packages: dict[str, float] = {}
+    for name, ms in own.items():
+        top = name.split(".")[0]
+        packages[top] = packages.get(top, 0.0) + ms
+    gtprov = {n: ms for n, ms in own.items() if n.split(".")[0] == "gtprov"}
     return {
         "exit_code": proc.returncode,
-        "modules": len(modules),
-        "forbidden": sorted(m for m in modules if m.split(".")[0] in FORBIDDEN),
-        "top_level_cumulative_ms": {name: us / 1000 for us, name in top},
+        "modules": len(own),
+        "forbidden": sorted(m for m in own if m.split(".")[0] in FORBIDDEN),
+        "self_ms_by_package": _largest(packages, 8),
+        "gtprov_modules_self_ms": _largest(gtprov, 6),
     }
+
+
+def _largest(costs: dict[str, float], count: int) -> dict[str, float]:
+    return dict(sorted(costs.items(), key=lambda kv: -kv[1])[:count])
 
 
 def run(rounds: int = 20) -> dict[str, Any]:
