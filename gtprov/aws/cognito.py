@@ -31,8 +31,10 @@ from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 from gtprov.aws.errors import (
     ALREADY_EXISTS,
     aws_call,
+    call,
     error_code,
     error_message,
+    pages,
     translate,
 )
 from gtprov.aws.ratelimit import Backoff, Sleep, TokenBucket
@@ -262,18 +264,12 @@ class CognitoIdp:
         tolerate: frozenset[str] = frozenset(),
         **params: Any,
     ) -> dict[str, Any] | None:
-        try:
-            return method(**params)  # type: ignore[no-any-return]  # boto3 dict
-        except ClientError as exc:
-            if error_code(exc) in tolerate:
-                return None
-            raise translate(exc, operation, resource) from exc
+        return call(operation, resource, method, tolerate, **params)
 
     def _pages(
         self, method: str, operation: str, resource: str | None, **params: Any
     ) -> list[Any]:
-        with aws_call(operation, resource):
-            return list(self._idp.get_paginator(method).paginate(**params))
+        return pages(self._idp, method, operation, resource, **params)
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,30 @@ def aws_call(operation: str, resource: str | None = None) -> Iterator[None]:
         yield
     except ClientError as exc:
         raise translate(exc, operation, resource) from exc
+
+
+def call(
+    operation: str,
+    resource: str | None,
+    method: Any,
+    tolerate: frozenset[str] = frozenset(),
+    **params: Any,
+) -> dict[str, Any] | None:
+    """Call a boto3 client ``method``; ``None`` for an error code in ``tolerate``.
+
+    Every other ``ClientError`` becomes gtprov's error for ``operation``.
+    """
+    try:
+        return method(**params)  # type: ignore[no-any-return]  # boto3 dict
+    except ClientError as exc:
+        if error_code(exc) in tolerate:
+            return None
+        raise translate(exc, operation, resource) from exc
+
+
+def pages(
+    client: Any, method: str, operation: str, resource: str | None, **params: Any
+) -> list[Any]:
+    """Every page of a paginated call, errors translated."""
+    with aws_call(operation, resource):
+        return list(client.get_paginator(method).paginate(**params))

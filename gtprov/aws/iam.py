@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from gtprov.aws.errors import ALREADY_EXISTS, NOT_FOUND, aws_call, error_code, translate
+from gtprov.aws.errors import ALREADY_EXISTS, NOT_FOUND, call, pages
 from gtprov.ownership import tags_from_list, tags_to_list
 from gtprov.policy.document import dumps, parse
 
@@ -334,18 +332,11 @@ class IamClient:
         tolerate: frozenset[str] = frozenset(),
         **params: Any,
     ) -> dict[str, Any] | None:
-        """Call ``method``; ``None`` for an error code in ``tolerate``."""
-        try:
-            return method(**params)  # type: ignore[no-any-return]  # boto3 dict
-        except ClientError as exc:
-            if error_code(exc) in tolerate:
-                return None
-            raise translate(exc, operation, resource) from exc
+        return call(operation, resource, method, tolerate, **params)
 
     def _pages(self, method: str, operation: str, **params: Any) -> list[Any]:
         resource = next(iter(params.values()), None)
-        with aws_call(operation, resource):
-            return list(self._iam.get_paginator(method).paginate(**params))
+        return pages(self._iam, method, operation, resource, **params)
 
 
 def _quotas(summary: Mapping[str, int]) -> IamQuotas:

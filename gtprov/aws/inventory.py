@@ -44,6 +44,7 @@ from gtprov.aws.errors import (
     aws_call,
     error_code,
     error_message,
+    pages,
     translate,
 )
 from gtprov.aws.iam import AttachedPolicy, IamClient, Role
@@ -343,11 +344,7 @@ class Readers:
 _PAGE = {"PageSize": ROLE_PAGE}
 
 
-def _pages(
-    client: Any, method: str, operation: str, resource: str | None, **params: Any
-) -> list[Any]:
-    with aws_call(operation, resource):
-        return list(client.get_paginator(method).paginate(**params))
+_pages = pages
 
 
 def _role_summary(data: Mapping[str, Any]) -> RoleSummary:

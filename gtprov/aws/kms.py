@@ -13,10 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from gtprov.arn import Arn
-from gtprov.aws.errors import ALREADY_EXISTS, NOT_FOUND, error_code, translate
+from gtprov.aws.errors import ALREADY_EXISTS, NOT_FOUND, call
 from gtprov.ownership import tags_from_list
 from gtprov.policy.document import parse
 
@@ -155,18 +153,12 @@ class KmsClient:
     def _call(
         self,
         operation: str,
-        resource: str,
+        resource: str | None,
         method: Any,
         tolerate: frozenset[str] = frozenset(),
         **params: Any,
     ) -> dict[str, Any] | None:
-        """Call ``method``; ``None`` for an error code in ``tolerate``."""
-        try:
-            return method(**params)  # type: ignore[no-any-return]  # boto3 dict
-        except ClientError as exc:
-            if error_code(exc) in tolerate:
-                return None
-            raise translate(exc, operation, resource) from exc
+        return call(operation, resource, method, tolerate, **params)
 
 
 def _key(meta: Mapping[str, Any]) -> KmsKey:
