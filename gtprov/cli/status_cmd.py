@@ -99,10 +99,10 @@ _DETAIL_KEYS = {
     "execution-role": ("policies",),
     "kms-key-policy": ("role",),
     "kms-key": ("state", "aliases"),
-    "workforce": ("status", "user_pool", "portal_url"),
-    "user pool": ("id", "domain", "users"),
-    "work team": ("members", "groups"),
-    "notification topic": (),
+    "sagemaker-workforce": ("status", "user_pool", "portal_url"),
+    "cognito-user-pool": ("id", "domain", "users"),
+    "sagemaker-workteam": ("members", "groups"),
+    "sns-topic": (),
 }
 
 

@@ -458,7 +458,7 @@ def _topic_changes(inventory: Inventory, foreign: Sequence[TeamInfo]) -> _Change
         out.changes.append(
             Change(
                 Action.DELETE,
-                "notification topic",
+                "sns-topic",
                 topic.arn,
                 handler="destroy.delete_topic",
                 params={"arn": topic.arn},
@@ -471,7 +471,7 @@ def _topic_changes(inventory: Inventory, foreign: Sequence[TeamInfo]) -> _Change
 def _delete_team(team: TeamInfo) -> Change:
     return Change(
         Action.DELETE,
-        "work team",
+        "sagemaker-workteam",
         team.name,
         handler="destroy.delete_workteam",
         params={"name": team.name},
@@ -487,14 +487,16 @@ def _workforce_change(
         return Plan(), False
     name = found.workforce.name
     if not found.managed:
-        return _keep("workforce", name, f"not gtprov's: {found.evidence}"), False
+        return _keep(
+            "sagemaker-workforce", name, f"not gtprov's: {found.evidence}"
+        ), False
     if foreign:
         teams = ", ".join(t.name for t in foreign)
         reason = f"work teams gtprov did not create remain ({teams})"
-        return _keep("workforce", name, reason, warn=True), False
+        return _keep("sagemaker-workforce", name, reason, warn=True), False
     change = Change(
         Action.DELETE,
-        "workforce",
+        "sagemaker-workforce",
         name,
         handler="destroy.delete_workforce",
         params={"name": name},
@@ -518,14 +520,16 @@ def _pool(
 ) -> Plan:
     label = f"{pool.name} ({pool.id})"
     if not pool.managed:
-        return _keep("user pool", label, f"not gtprov's (no {TAG_KEY} tag)")
+        return _keep("cognito-user-pool", label, f"not gtprov's (no {TAG_KEY} tag)")
     found = inventory.workforce
     if found and found.workforce.user_pool == pool.id and not workforce_removed:
-        return _keep("user pool", label, "the workforce that uses it stays", warn=True)
+        return _keep(
+            "cognito-user-pool", label, "the workforce that uses it stays", warn=True
+        )
     contents = readers.pool_contents(pool.id)
     blocker = _pool_blocker(pool, contents, scope)
     if blocker:
-        return _keep("user pool", label, blocker, warn=True)
+        return _keep("cognito-user-pool", label, blocker, warn=True)
     return Plan(tuple(pool_changes(pool, contents)))
 
 
@@ -563,7 +567,7 @@ def pool_changes(pool: PoolInfo, contents: PoolContents) -> list[Change]:
 def _delete_domain(pool: PoolInfo, domain: str) -> Change:
     return Change(
         Action.DELETE,
-        "domain",
+        "cognito-domain",
         domain,
         handler="destroy.delete_domain",
         params={"user_pool_id": pool.id, "domain": domain},
@@ -574,7 +578,7 @@ def _delete_domain(pool: PoolInfo, domain: str) -> Change:
 def _unprotect(pool: PoolInfo) -> Change:
     return Change(
         Action.UPDATE,
-        "user pool",
+        "cognito-user-pool",
         f"{pool.name} ({pool.id})",
         handler="destroy.disable_deletion_protection",
         params={"user_pool_id": pool.id},
@@ -591,7 +595,7 @@ def _delete_pool(pool: PoolInfo, contents: PoolContents) -> Change:
     with_it = ", ".join(p for p in parts if p)
     return Change(
         Action.DELETE,
-        "user pool",
+        "cognito-user-pool",
         f"{pool.name} ({pool.id})",
         handler="destroy.delete_user_pool",
         params={"user_pool_id": pool.id},

@@ -215,7 +215,7 @@ def _delete_team(team: WorkteamInfo) -> Change:
     groups = ", ".join(team.groups) or "none"
     return Change(
         Action.DELETE,
-        "work team",
+        "sagemaker-workteam",
         team.name,
         handler="destroy.delete_workteam",
         params={"name": team.name},

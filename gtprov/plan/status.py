@@ -235,7 +235,7 @@ def _workforce_row(
         "portal_url": wf.portal_url,
         "ownership": found.evidence,
     }
-    return Row("workforce", wf.name, facts, tuple(drift))
+    return Row("sagemaker-workforce", wf.name, facts, tuple(drift))
 
 
 def judge_client(client: Mapping[str, Any] | None, subdomain: str) -> list[str]:
@@ -260,7 +260,7 @@ def _pool_row(readers: Readers, pool: PoolInfo, found: WorkforceFound | None) ->
         "users": pool.estimated_users,
         "deletion_protection": pool.deletion_protection,
     }
-    return Row("user pool", pool.name, facts, tuple(drift))
+    return Row("cognito-user-pool", pool.name, facts, tuple(drift))
 
 
 def judge_pool(pool: PoolInfo, domain_status: str | None, *, bound: bool) -> list[str]:
@@ -300,7 +300,7 @@ def _team_row(
         "notification_topic": team.team.topic_arn,
     }
     drift = judge_team(team, found, groups)
-    return Row("work team", team.name, facts, tuple(drift))
+    return Row("sagemaker-workteam", team.name, facts, tuple(drift))
 
 
 def judge_team(
@@ -319,7 +319,7 @@ def judge_team(
 def judge_topic(topic: Topic) -> Row:
     ours = [s for s in statements_of(topic.policy) if s.get("Sid") == TOPIC_SID]
     drift = () if ours else ("SageMaker may not publish to it (statement missing)",)
-    return Row("notification topic", topic.arn, {"arn": topic.arn}, drift)
+    return Row("sns-topic", topic.arn, {"arn": topic.arn}, drift)
 
 
 # Output ---------------------------------------------------------------------------
@@ -329,10 +329,10 @@ RESOURCE_KEYS = {
     "execution-role": "execution_roles",
     "kms-key-policy": "key_statements",
     "kms-key": "kms_keys",
-    "workforce": "workforce",
-    "user pool": "user_pools",
-    "work team": "workteams",
-    "notification topic": "notification_topics",
+    "sagemaker-workforce": "workforce",
+    "cognito-user-pool": "user_pools",
+    "sagemaker-workteam": "workteams",
+    "sns-topic": "notification_topics",
 }
 
 

@@ -172,7 +172,7 @@ def _invite_change(
     action = Action.CREATE if invite or add else Action.UPDATE
     return Change(
         action if invite or add or resends else Action.NOOP,
-        "workers",
+        "cognito-users",
         f"team {team}",
         INVITE_HANDLER,
         params,
@@ -219,7 +219,7 @@ def plan_removals(
     ]
     change = Change(
         Action.DELETE if remove else Action.NOOP,
-        "workers",
+        "cognito-users",
         f"team {team}",
         REMOVE_HANDLER,
         {

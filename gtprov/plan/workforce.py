@@ -166,10 +166,10 @@ def _workforce(spec: Workforce, found: Found) -> Plan:
     if workforce is None:
         return Plan((_create_workforce(spec, found),))
     if workforce.status == ACTIVE:
-        return Plan((Change(Action.NOOP, "workforce", spec.name),))
+        return Plan((Change(Action.NOOP, "sagemaker-workforce", spec.name),))
     wait = Change(
         Action.UPDATE,
-        "workforce",
+        "sagemaker-workforce",
         spec.name,
         "sagemaker.wait_workforce",
         {"name": spec.name},
@@ -181,7 +181,7 @@ def _workforce(spec: Workforce, found: Found) -> Plan:
 def _create_workforce(spec: Workforce, found: Found) -> Change:
     return Change(
         Action.CREATE,
-        "workforce",
+        "sagemaker-workforce",
         spec.name,
         "sagemaker.create_workforce",
         {
@@ -222,7 +222,7 @@ def _given_pool(cognito: CognitoIdp, pool_id: str, found: Found) -> Plan:
     reason = "gtprov's" if is_managed(pool.tags) else "yours: gtprov adds only what"
     if not is_managed(pool.tags):
         reason += " the workforce needs (app client, domain, groups)"
-    return Plan((Change(Action.NOOP, "user pool", pool_id, reason=reason),))
+    return Plan((Change(Action.NOOP, "cognito-user-pool", pool_id, reason=reason),))
 
 
 def _rebind(workforce: WorkforceInfo, wanted: str) -> ConflictError:
@@ -254,7 +254,7 @@ def _bound_pool(
         )
     found.pool, found.pool_id = pool, pool.id
     warnings = _pool_warnings(pool)
-    return Plan((Change(Action.NOOP, "user pool", pool_id),), warnings)
+    return Plan((Change(Action.NOOP, "cognito-user-pool", pool_id),), warnings)
 
 
 def _named_pool(cognito: CognitoIdp, spec: Workforce, found: Found) -> Plan:
@@ -276,7 +276,7 @@ def _named_pool(cognito: CognitoIdp, spec: Workforce, found: Found) -> Plan:
         f"if it has no users: aws cognito-idp delete-user-pool --user-pool-id {p.id}"
         for p in ours[1:]
     )
-    change = Change(Action.NOOP, "user pool", f"{ours[0].name} ({ours[0].id})")
+    change = Change(Action.NOOP, "cognito-user-pool", f"{ours[0].name} ({ours[0].id})")
     return Plan((change,), extra + _pool_warnings(ours[0]))
 
 
@@ -292,7 +292,7 @@ def _pool_warnings(pool: UserPool) -> tuple[str, ...]:
 def _create_pool(spec: Workforce) -> Change:
     return Change(
         Action.CREATE,
-        "user pool",
+        "cognito-user-pool",
         spec.user_pool.name,
         "cognito.create_user_pool",
         {"request": user_pool_request(spec.user_pool.name, spec.tags)},
@@ -347,7 +347,7 @@ def _client(cognito: CognitoIdp, spec: Workforce, found: Found) -> Plan:
     found.client_id = Ref(CLIENT, "client_id")
     create = Change(
         Action.CREATE,
-        "app client",
+        "cognito-app-client",
         spec.app_client.name,
         "cognito.create_app_client",
         {"user_pool_id": found.pool_id, "name": spec.app_client.name},
@@ -367,7 +367,9 @@ def _existing_client(
             hint="Delete the work teams and the workforce, then run again.",
         )
     found.client_id, found.client = client_id, client
-    return Plan((Change(Action.NOOP, "app client", f"{client.get('ClientName')}"),))
+    return Plan(
+        (Change(Action.NOOP, "cognito-app-client", f"{client.get('ClientName')}"),)
+    )
 
 
 # -- domain ------------------------------------------------------------------
@@ -385,7 +387,7 @@ def _domain(
                 "has one prefix domain and gtprov does not replace it",
                 hint=f"Drop --domain-prefix or pass --domain-prefix {current}.",
             )
-        return Plan((Change(Action.NOOP, "domain", current),))
+        return Plan((Change(Action.NOOP, "cognito-domain", current),))
     prefix = wanted or default_domain_prefix(aws.account_id, aws.region, spec.name)
     return _new_domain(cognito, prefix, found)
 
@@ -398,10 +400,10 @@ def _new_domain(cognito: CognitoIdp, prefix: str, found: Found) -> Plan:
             hint="Choose another with --domain-prefix.",
         )
     if owner is not None:
-        return Plan((Change(Action.NOOP, "domain", prefix),))
+        return Plan((Change(Action.NOOP, "cognito-domain", prefix),))
     create = Change(
         Action.CREATE,
-        "domain",
+        "cognito-domain",
         prefix,
         "cognito.create_domain",
         {"user_pool_id": found.pool_id, "prefix": prefix},
@@ -441,10 +443,10 @@ def _groups_of(team: Workteam, found: Found) -> tuple[str, ...]:
 
 def _group_change(group: str, found: Found) -> Change:
     if group in found.groups:
-        return Change(Action.NOOP, "group", group)
+        return Change(Action.NOOP, "cognito-group", group)
     return Change(
         Action.CREATE,
-        "group",
+        "cognito-group",
         group,
         "cognito.create_group",
         {
@@ -507,9 +509,7 @@ def _own_topic(
             "policy": desired,
             "tags": {**tags, **ownership_tags("notification-topic")},
         }
-        create = Change(
-            Action.CREATE, "notification topic", name, "sns.create_topic", params
-        )
+        create = Change(Action.CREATE, "sns-topic", name, "sns.create_topic", params)
         return Plan((create,))
     if not is_managed(topic.tags):
         raise OwnershipError(
@@ -522,11 +522,11 @@ def _own_topic(
 def _topic_policy_change(name: str, topic: Topic, desired: dict[str, Any]) -> Change:
     ours = [s for s in topic.policy.get("Statement", []) if s.get("Sid") == TOPIC_SID]
     if len(ours) == 1 and equivalent(document(ours), desired):
-        return Change(Action.NOOP, "notification topic", name)
+        return Change(Action.NOOP, "sns-topic", name)
     merged = merge_topic_policy(topic.policy, desired)
     return Change(
         Action.UPDATE,
-        "notification topic",
+        "sns-topic",
         name,
         "sns.put_topic_policy",
         {"arn": topic.arn, "policy": merged},
@@ -557,9 +557,7 @@ def _given_topic(sns: Sns, arn: str) -> Plan:
             "workers will get no notifications until it does (or use --create-topic)",
         )
     )
-    return Plan(
-        (Change(Action.NOOP, "notification topic", arn, reason="yours"),), warnings
-    )
+    return Plan((Change(Action.NOOP, "sns-topic", arn, reason="yours"),), warnings)
 
 
 def _allows_sagemaker(policy: Mapping[str, Any]) -> bool:
@@ -637,10 +635,10 @@ def _workteam(team: Workteam, spec: Workforce, found: Found) -> Change:
     _check_membership(existing, found)
     changes = _workteam_changes(existing, team.description, topic)
     if not changes:
-        return Change(Action.NOOP, "work team", team.name)
+        return Change(Action.NOOP, "sagemaker-workteam", team.name)
     return Change(
         Action.UPDATE,
-        "work team",
+        "sagemaker-workteam",
         team.name,
         "sagemaker.update_workteam",
         {"name": team.name, "changes": changes},
@@ -682,7 +680,7 @@ def _create_workteam(
         request["NotificationConfiguration"] = {"NotificationTopicArn": topic}
     return Change(
         Action.CREATE,
-        "work team",
+        "sagemaker-workteam",
         team.name,
         "sagemaker.create_workteam",
         {

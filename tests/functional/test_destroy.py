@@ -177,7 +177,11 @@ def test_dry_run_writes_nothing(
     code, data = gtprov_json(capsys, "destroy", "--all", "--dry-run")
     assert code == ExitCode.OK
     assert aws_env.writes() == []
-    assert {c["kind"] for c in data["plan"]} >= {"iam-role", "workforce", "user pool"}
+    assert {c["kind"] for c in data["plan"]} >= {
+        "iam-role",
+        "sagemaker-workforce",
+        "cognito-user-pool",
+    }
 
 
 @pytest.mark.parametrize(
@@ -275,7 +279,7 @@ def test_destroy_keeps_a_workforce_it_cannot_prove_is_gtprovs(
     assert workteams() == []
     assert [w["WorkforceName"] for w in workforces()] == ["default"]
     assert "corp-workers" in pool_names()
-    kept = [c for c in data["plan"] if c["kind"] == "workforce"]
+    kept = [c for c in data["plan"] if c["kind"] == "sagemaker-workforce"]
     assert kept[0]["action"] == "no-op"
 
 

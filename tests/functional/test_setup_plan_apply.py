@@ -148,7 +148,7 @@ def test_prune__should_remove_roles_and_teams_the_file_no_longer_has(
     code, out = gtprov(capsys, "plan", "-f", path, "--prune", "--detailed-exitcode")
     assert code == ExitCode.CHANGES_PENDING
     assert "- iam-role gt-b" in out
-    assert "- work team text" in out
+    assert "- sagemaker-workteam text" in out
     assert gtprov(capsys, "apply", "-f", path, "--yes")[0] == ExitCode.OK
     assert {"gt-a", "gt-b"} <= role_names()
     assert gtprov(capsys, "apply", "-f", path, "--yes", "--prune")[0] == 0
@@ -189,7 +189,7 @@ def test_prune__should_remove_workers_a_team_no_longer_lists(
     path = setup_file(tmp_path, roles, {"images": ["ann@example.com"]})
     code, out = gtprov(capsys, "plan", "-f", path, "--prune")
     assert code == ExitCode.OK
-    assert "- workers team images" in out
+    assert "- cognito-users team images" in out
     assert gtprov(capsys, "apply", "-f", path, "--yes", "--prune")[0] == 0
     assert group_members("images") == {"ann@example.com"}
 

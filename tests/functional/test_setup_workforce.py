@@ -154,7 +154,7 @@ def test_dry_run_reads_only(
     code, out, _ = gtprov(capsys, *SETUP, "--dry-run")
     assert code == 0
     assert aws_env.writes() == []
-    assert "+ workforce default" in out
+    assert "+ sagemaker-workforce default" in out
     assert "+ ann@example.com" in out
 
 

@@ -83,7 +83,7 @@ def test_answering_yes_lets_it_go_on_and_nothing_to_do_asks_nothing() -> None:
 def test_status_table_shows_drift_under_its_row() -> None:
     rows = [
         Row("execution-role", "GtRole", {"policies": ["gtprov-execution"]}),
-        Row("work team", "labelers", {"members": 3}, ("group gone",)),
+        Row("sagemaker-workteam", "labelers", {"members": 3}, ("group gone",)),
     ]
     lines = status_cmd.status_lines(rows)
     assert lines[0].split() == ["KIND", "NAME", "STATE", "DETAIL"]

@@ -231,7 +231,7 @@ def test_topic_without_sagemaker_statement_has_drifted() -> None:
 
 
 def test_resources_group_rows_by_kind_with_every_kind_present() -> None:
-    grouped = status.resources([status.Row("work team", "a")])
+    grouped = status.resources([status.Row("sagemaker-workteam", "a")])
     assert grouped["workteams"][0]["state"] == status.IN_SYNC
     assert set(grouped) == set(status.RESOURCE_KEYS.values())
 
