@@ -46,8 +46,16 @@ class AwsSession:
     @cached_property
     def boto(self) -> boto3.session.Session:
         return boto3.session.Session(
-            profile_name=self.options.profile, region_name=self.options.region
+            profile_name=self.options.profile, region_name=self._region_option()
         )
+
+    def _region_option(self) -> str | None:
+        """--region, else AWS_REGION, else botocore's own chain.
+
+        The AWS CLI and most SDKs read AWS_REGION before AWS_DEFAULT_REGION;
+        botocore reads only the latter, so gtprov passes AWS_REGION itself.
+        """
+        return self.options.region or os.environ.get("AWS_REGION") or None
 
     @property
     def region(self) -> str:

@@ -80,3 +80,14 @@ def test_offline_commands_do_not_import_boto3(argv: list[str]) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_session_takes_region_from_aws_region_when_botocore_would_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gtprov.aws.session import AwsOptions, AwsSession
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    assert AwsSession(AwsOptions()).region == "eu-west-2"
+    assert AwsSession(AwsOptions(region="ap-south-1")).region == "ap-south-1"
