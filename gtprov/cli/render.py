@@ -60,7 +60,10 @@ def applied_line(change: Change) -> str:
 
 
 def resource_lines(resources: Mapping[str, Any]) -> Iterable[str]:
+    """``key: value`` lines; an empty list or mapping says nothing."""
     for key, value in resources.items():
+        if isinstance(value, list | tuple | Mapping) and not value:
+            continue
         if isinstance(value, list | tuple):
             yield f"{key}:"
             yield from (f"  {v}" for v in value)
