@@ -1,6 +1,7 @@
 """Run the benchmarks; write results/latest.json and docs/performance.md.
 
     python -m benchmarks [--only startup,api_calls,bulk_invite,memory] [--quick]
+    python -m benchmarks --only ""      # re-render the report, measure nothing
 
 Sections not selected with ``--only`` keep their figures from the previous
 ``latest.json``, each with the date it was measured.
@@ -70,17 +71,25 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         raise SystemExit(f"unknown sections: {', '.join(sorted(unknown))}")
     results = _previous()
+    if chosen:
+        _measure(args, chosen, results)
+    REPORT.write_text(report.render(results))
+    log(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
+
+
+def _measure(
+    args: argparse.Namespace, chosen: list[str], results: dict[str, Any]
+) -> None:
     results["machine"] = describe()
     with tempfile.TemporaryDirectory(prefix="gtprov-bench-") as tmp:
         runners = _runners(args, Path(tmp))
         for name in chosen:
             log(f"== {name}")
-            results[name] = {**runners[name](), "measured_at": _now()}
+            stamp = {"measured_at": _now(), "commit": results["machine"]["commit"]}
+            results[name] = {**runners[name](), **stamp}
             save_json(RESULTS, results)
     results["machine"]["load_average_end"] = os.getloadavg()
     save_json(RESULTS, results)
-    REPORT.write_text(report.render(results))
-    log(f"wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}")
 
 
 def _now() -> str:

@@ -117,6 +117,13 @@ def _goals(results: Mapping[str, Any]) -> str:
     return "## Goals\n\n" + table(["area", "goal", "measured", "limit", ""], rows)
 
 
+def _stamp(data: Mapping[str, Any]) -> str:
+    commit = data.get("commit")
+    return (
+        f"{data['measured_at']} at commit `{commit}`" if commit else data["measured_at"]
+    )
+
+
 def _value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
@@ -138,7 +145,7 @@ def _startup(data: Mapping[str, Any]) -> str:
         for name, found in data["imports"].items()
     ]
     return (
-        f"## Start-up\n\nMeasured {data['measured_at']}: {data['rounds']} rounds, "
+        f"## Start-up\n\nMeasured {_stamp(data)}: {data['rounds']} rounds, "
         "each running every command once in turn, after two warm-up rounds. "
         f"AWS CLI: `{data['aws_cli']}` (v1, from PyPI, in its own venv).\n\n"
         + table(["command", "min ms", "median ms", "max ms"], rows)
@@ -165,7 +172,7 @@ def _ms_list(costs: Mapping[str, float]) -> str:
 
 def _api_calls(data: Mapping[str, Any]) -> str:
     parts = [
-        f"## API calls\n\nMeasured {data['measured_at']}, straight against the "
+        f"## API calls\n\nMeasured {_stamp(data)}, straight against the "
         "emulation. Counts are HTTP requests the emulation answered; `api_calls` "
         "is what the command's JSON envelope reported. Destroy: "
         f"{data['destroy']}.\n"
@@ -199,7 +206,7 @@ def _bulk(data: Mapping[str, Any]) -> str:
     seconds = [[name, *mmm(fig)] for name, fig in data["seconds"].items()]
     ratios = [[name, *mmm(fig, digits=2)] for name, fig in data["ratios"].items()]
     return (
-        f"## Bulk invitation\n\nMeasured {data['measured_at']}: {data['workers']} "
+        f"## Bulk invitation\n\nMeasured {_stamp(data)}: {data['workers']} "
         f"workers, {len(rounds)} rounds, {data['latency_ms']:.0f} ms added "
         f"latency, quotas {', '.join(f'`{q}`' for q in data['quotas'])} "
         "(burst = rate). Each round resets the emulation, runs the boto3 loop, "
@@ -323,7 +330,7 @@ def _memory(data: Mapping[str, Any]) -> str:
             ]
         )
     return (
-        f"## Memory\n\nMeasured {data['measured_at']}: peak RSS (`VmHWM`) of a "
+        f"## Memory\n\nMeasured {_stamp(data)}: peak RSS (`VmHWM`) of a "
         "fresh process per run. `stream` walks gtprov's workers-file reader; "
         "`collect` also builds the de-duplicated `WorkerSet`; the last row is "
         "the whole `add-workers --dry-run` planning against a new team.\n\n"
