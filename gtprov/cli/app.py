@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from gtprov import __version__
+from gtprov.cli.lazy import LazyGroup
 from gtprov.cli.options import GlobalOptions, OutputFormat, global_options
 from gtprov.cli.output import setup_logging
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
     rich_markup_mode=None,
+    cls=LazyGroup,
 )
 
 
@@ -62,25 +64,5 @@ def root(
     opts.verbosity = verbose - quiet
     setup_logging(opts.verbosity)
 
-
-def _register() -> None:
-    from gtprov.cli import (
-        policy_cmd,
-        role_cmd,
-        sandbox_cmd,
-        setup_cmd,
-        status_cmd,
-        workforce_cmd,
-    )
-
-    app.add_typer(policy_cmd.policy_app, name="policy")
-    role_cmd.register(app)
-    workforce_cmd.register(app)
-    status_cmd.register(app)
-    setup_cmd.register(app)
-    app.add_typer(sandbox_cmd.sandbox_app, name="sandbox")
-
-
-_register()
 
 __all__ = ["GlobalOptions", "app"]
