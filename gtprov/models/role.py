@@ -221,7 +221,7 @@ def build_execution_role(values: RoleValues, account: Account) -> ExecutionRole:
         tags=_tags(values.tags, f.tags),
         trust=TrustOptions(source_account=values.source_account),
         permissions=_permissions(values, account, name, path or "/"),
-        keys=_keys(values),
+        keys=_keys(values, account),
         grant_key_policy=values.grant_key_policy,
         new_key=_new_key(values.create_kms_key, f.create_kms_key, name),
         adopt=values.adopt,
@@ -341,19 +341,35 @@ def _topics(
     return _each(values, field_name, check)
 
 
-def _keys(values: RoleValues) -> tuple[KeyUse, ...]:
+def _keys(values: RoleValues, account: Account) -> tuple[KeyUse, ...]:
     f = values.fields
-    data = _key_uses(values.kms_keys, "data", f.kms_keys)
-    volume = _key_uses(values.volume_kms_keys, "volume", f.volume_kms_keys)
+    data = _key_uses(values.kms_keys, "data", f.kms_keys, account)
+    volume = _key_uses(values.volume_kms_keys, "volume", f.volume_kms_keys, account)
     return tuple(dict.fromkeys([*data, *volume]))
 
 
 def _key_uses(
-    values: Sequence[str], purpose: KeyPurpose, field_name: str
+    values: Sequence[str], purpose: KeyPurpose, field_name: str, account: Account
 ) -> list[KeyUse]:
     return [
-        KeyUse(validate.kms_key_ref(v, field_name), purpose, field_name) for v in values
+        KeyUse(_key_ref(v, field_name, account), purpose, field_name) for v in values
     ]
+
+
+def _key_ref(value: str, field_name: str, account: Account) -> validate.KeyRef:
+    """A key reference; an ARN must name the role's Region and partition.
+
+    SageMaker uses the key in the labeling job's Region, so a key ARN of
+    another Region or partition is bad input, refused before any AWS call.
+    """
+    ref = validate.kms_key_ref(value, field_name)
+    if ref.region and ref.region != account.region:
+        rule = f"must be a key in the role's Region {account.region}"
+        raise InputError(field_name, rule, value=value)
+    if ref.partition and ref.partition != account.partition:
+        rule = f"must be a key in the {account.partition} partition"
+        raise InputError(field_name, rule, value=value)
+    return ref
 
 
 def _new_key(alias: str | None, field_name: str, role: str) -> NewKmsKey | None:

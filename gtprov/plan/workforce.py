@@ -42,6 +42,7 @@ from gtprov.ownership import is_managed, ownership_tags
 from gtprov.plan import workers as wplan
 from gtprov.plan.model import Action, Change, Plan, Ref
 from gtprov.policy.document import document, equivalent, statement
+from gtprov.validate import partition_for_region
 
 if TYPE_CHECKING:
     from gtprov.aws.session import AwsSession
@@ -132,10 +133,16 @@ def plan_workforce(
 
 
 def _check_topic_region(spec: Workforce, region: str) -> None:
+    """SageMaker publishes only to a topic in the work team's Region (and so
+    its partition); checked before any AWS call."""
+    partition = partition_for_region(region)
     for team in spec.teams:
         arn = team.notification_topic_arn
         if arn and arn.split(":")[3] != region:
             rule = f"the topic must be in the work team's Region, {region}"
+            raise InputError("--notification-topic", rule, value=arn)
+        if arn and arn.split(":")[1] != partition:
+            rule = f"the topic must be in the {partition} partition"
             raise InputError("--notification-topic", rule, value=arn)
 
 

@@ -124,7 +124,6 @@ def _missing() -> str:
         (_disabled, "ConflictError", "is Disabled"),
         (_pending_deletion, "ConflictError", "is PendingDeletion"),
         (_asymmetric, "ConflictError", "not a symmetric encryption key"),
-        (_other_region, "ConflictError", "is in eu-west-1"),
     ],
 )
 def test_an_unusable_key_is_refused_with_exit_1_and_the_reason(
@@ -142,6 +141,16 @@ def test_an_unusable_key_is_refused_with_exit_1_and_the_reason(
     assert words in error["message"]
     assert error["hint"]
     assert result.writes == []
+
+
+def test_a_key_arn_of_another_region_is_bad_input_refused_before_any_call(
+    aws_env: EmulatorControl, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = as_json(aws_env, capsys, *BASE, "--kms-key", _other_region())
+    assert result.code == 2
+    assert "--kms-key" in result.err
+    assert result.out == ""
+    assert result.log == []
 
 
 # Key-policy grants --------------------------------------------------------------
