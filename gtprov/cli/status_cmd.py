@@ -19,6 +19,7 @@ from gtprov import validate
 from gtprov.cli.options import GlobalOptions, global_options
 from gtprov.cli.output import envelope, note, print_json, say_lines
 from gtprov.errors import GtprovError, InputError
+from gtprov.exitcodes import ExitCode
 from gtprov.policy import provisioner
 
 if TYPE_CHECKING:
@@ -44,13 +45,20 @@ def register(app: typer.Typer) -> None:
 # status ---------------------------------------------------------------------------
 
 
-def status(ctx: typer.Context) -> None:
+def status(
+    ctx: typer.Context,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 3 when anything has drifted."),
+    ] = False,
+) -> None:
     """Show what gtprov manages in this account and Region, and any drift.
 
     Found by gtprov's tags: execution roles, their key-policy statements,
     the KMS keys gtprov created, the workforce with its user pool, app
     client, domain and portal URL, the work teams with member counts, and
-    their notification topics. Read only.
+    their notification topics. Read only. With --detailed-exitcode, exit 3
+    (as ``plan --detailed-exitcode`` does) when something has drifted.
     """
     opts = global_options(ctx)
     from gtprov.aws.inventory import Readers
@@ -62,6 +70,8 @@ def status(ctx: typer.Context) -> None:
     rows = read_status(Readers(aws), _where(aws))
     opts.run.resources.update(resources(rows))
     _report(opts, status_lines(rows))
+    if detailed_exitcode and any(r.drift for r in rows):
+        raise typer.Exit(ExitCode.CHANGES_PENDING)
 
 
 def _where(aws: AwsSession) -> Any:

@@ -127,3 +127,13 @@ def test_status_reads_each_thing_once(capsys: pytest.CaptureFixture[str]) -> Non
     assert calls["kms:DescribeKey"] == calls["kms:GetKeyPolicy"] == 2
     assert calls["cognito-idp:DescribeUserPool"] == 2  # gtprov's and the look-alike
     assert data["api_calls"]["reads"] == 27
+
+
+def test_status_detailed_exitcode_is_3_only_when_something_drifted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    team_key, _ = build_account()
+    assert gtprov("status", "--detailed-exitcode") == 0
+    _drift_by_hand(team_key)
+    assert gtprov("status", "--detailed-exitcode") == 3
+    assert gtprov("status") == 0
