@@ -18,6 +18,7 @@ import typer
 
 from gtprov import validate
 from gtprov.arn import Arn
+from gtprov.cli import permission_options as opt
 from gtprov.cli.options import GlobalOptions, global_options
 from gtprov.cli.output import envelope, print_json
 from gtprov.errors import InputError
@@ -34,6 +35,7 @@ from gtprov.validate import S3Location
 policy_app = typer.Typer(
     help="Print a policy document (offline; JSON on stdout).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 T = TypeVar("T")
@@ -205,37 +207,20 @@ def execution_cmd(
     account_id: AccountOpt = None,
     partition: PartitionOpt = None,
     role_path: Annotated[str, typer.Option(help="The role's IAM path.")] = "/",
-    bucket: Annotated[
-        list[str] | None, typer.Option(help="A whole bucket, read and written.")
-    ] = None,
-    input_uri: Annotated[
-        list[str] | None, typer.Option(help="s3://bucket/prefix to read.")
-    ] = None,
-    output_uri: Annotated[
-        list[str] | None, typer.Option(help="s3://bucket/prefix to read and write.")
-    ] = None,
-    lambda_ref: Annotated[
-        list[str] | None,
-        typer.Option("--lambda", help="Pre/post-annotation function, name or ARN."),
-    ] = None,
+    bucket: opt.Buckets = None,
+    input_uri: opt.InputUris = None,
+    output_uri: opt.OutputUris = None,
+    lambda_ref: opt.Lambdas = None,
     kms_key: Annotated[
         list[str] | None, typer.Option(help="Key ARN of input/output data.")
     ] = None,
     volume_kms_key: Annotated[
         list[str] | None, typer.Option(help="Key ARN of VolumeKmsKeyId.")
     ] = None,
-    automated_labeling: Annotated[
-        bool, typer.Option(help="Let SageMaker pass this role to its own jobs.")
-    ] = False,
-    input_topic: Annotated[
-        list[str] | None, typer.Option(help="Streaming: input SNS topic ARN.")
-    ] = None,
-    output_topic: Annotated[
-        list[str] | None, typer.Option(help="Streaming: output SNS topic ARN.")
-    ] = None,
-    allow_tagged_objects: Annotated[
-        bool, typer.Option(help="Streaming: read any object tagged SageMaker=true.")
-    ] = False,
+    automated_labeling: opt.AutomatedLabeling = False,
+    input_topic: opt.InputTopics = None,
+    output_topic: opt.OutputTopics = None,
+    allow_tagged_objects: opt.TaggedObjects = False,
 ) -> None:
     """The execution role's permissions policy, from what you have.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gtprov import validate
+from gtprov.cli import permission_options as opt
 from gtprov.cli.options import GlobalOptions, global_options
 from gtprov.cli.output import note
 from gtprov.models.role import (
@@ -42,19 +43,10 @@ def register(app: typer.Typer) -> None:
 def create_execution_role(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The role's name (1-64 characters).")],
-    bucket: Annotated[
-        list[str] | None, typer.Option(help="A whole bucket, read and written.")
-    ] = None,
-    input_uri: Annotated[
-        list[str] | None, typer.Option(help="s3://bucket/prefix to read.")
-    ] = None,
-    output_uri: Annotated[
-        list[str] | None, typer.Option(help="s3://bucket/prefix to read and write.")
-    ] = None,
-    lambda_ref: Annotated[
-        list[str] | None,
-        typer.Option("--lambda", help="Pre/post-annotation function, name or ARN."),
-    ] = None,
+    bucket: opt.Buckets = None,
+    input_uri: opt.InputUris = None,
+    output_uri: opt.OutputUris = None,
+    lambda_ref: opt.Lambdas = None,
     kms_key: Annotated[
         list[str] | None,
         typer.Option(help="Data key: key ARN, key ID, alias or alias ARN."),
@@ -63,18 +55,10 @@ def create_execution_role(
         list[str] | None,
         typer.Option(help="VolumeKmsKeyId key: key ARN, key ID, alias or alias ARN."),
     ] = None,
-    automated_labeling: Annotated[
-        bool, typer.Option(help="Let SageMaker pass this role to its own jobs.")
-    ] = False,
-    input_topic: Annotated[
-        list[str] | None, typer.Option(help="Streaming: input SNS topic ARN.")
-    ] = None,
-    output_topic: Annotated[
-        list[str] | None, typer.Option(help="Streaming: output SNS topic ARN.")
-    ] = None,
-    allow_tagged_objects: Annotated[
-        bool, typer.Option(help="Streaming: read any object tagged SageMaker=true.")
-    ] = False,
+    automated_labeling: opt.AutomatedLabeling = False,
+    input_topic: opt.InputTopics = None,
+    output_topic: opt.OutputTopics = None,
+    allow_tagged_objects: opt.TaggedObjects = False,
     path: Annotated[
         str | None, typer.Option(help="IAM path of a new role (default /).")
     ] = None,

@@ -42,6 +42,7 @@ STOP_TIMEOUT = 10.0
 sandbox_app = typer.Typer(
     help="Run a local AWS endpoint (moto + SageMaker workforce fake).",
     no_args_is_help=False,
+    rich_markup_mode=None,
 )
 
 PortOption = Annotated[int, typer.Option("--port", help="Port to listen on.")]
