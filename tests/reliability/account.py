@@ -5,13 +5,14 @@ trust policy, inline and attached policies and tags; every KMS key with its
 state, tags, aliases, key policy and rotation; every user pool with its
 settings, domain, app clients (without secrets), groups, users and
 memberships; the workforce; every work team with its members and tags; every
-topic with its policy and tags. Generated ids (key ids, pool and client ids,
-user names, the portal subdomain) are replaced by placeholders named after
-what is stable (alias, pool name, client name, email), numbered by creation
-order, and dates are dropped, so two runs that made the same account compare
-equal, and one that left an orphan (a second pool, an extra key) does not.
+topic with its policy, tags and subscriptions. Generated ids (key ids, pool
+and client ids, user names, the portal subdomain) are replaced by
+placeholders named after what is stable (alias, pool name, client name,
+email), numbered by creation order, and dates are dropped, so two runs that
+made the same account compare equal, and one that left an orphan (a second
+pool, an extra key) does not.
 
-``gtprov_leftovers()`` lists what still carries a gtprov mark after a
+``gtprov_leftovers(found)`` lists what still carries a gtprov mark after a
 destroy; keys gtprov created must be ``PendingDeletion``, never live.
 """
 
@@ -256,10 +257,16 @@ def _topics() -> dict[str, Json]:
         arn = topic["TopicArn"]
         attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
         tags = sns.list_tags_for_resource(ResourceArn=arn)["Tags"]
+        subscribed = _pages(
+            sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn
+        )
         found[arn] = {
             "Policy": json.loads(attributes.get("Policy", "{}")),
             "DisplayName": attributes.get("DisplayName"),
             "Tags": _tags(tags),
+            "Subscriptions": sorted(
+                f"{s['Protocol']}:{s['Endpoint']}" for s in subscribed
+            ),
         }
     return found
 
@@ -267,14 +274,14 @@ def _topics() -> dict[str, Json]:
 # What gtprov still holds after a destroy ----------------------------------------------
 
 
-def gtprov_leftovers() -> list[str]:
-    """Everything that still carries a gtprov mark and is not scheduled to go.
+def gtprov_leftovers(found: Json) -> list[str]:
+    """What in the snapshot ``found`` still carries a gtprov mark and is not
+    scheduled to go.
 
     Roles, inline and managed policies, live keys, aliases of gtprov keys and
     key-policy statements gtprov added; user pools, groups, work teams,
     topics; the workforce when its pool is gtprov's.
     """
-    found = snapshot()
     return sorted(
         [
             *_role_leftovers(found["roles"]),

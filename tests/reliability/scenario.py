@@ -10,12 +10,14 @@ Before gtprov runs, the account holds one customer managed key of its own
   the workforce, two work teams, and workers: ann in both teams, bob in one.
 
 ``run_setup`` runs the commands in order, as a script with ``set -e`` would,
-each with ``--output json``, and stops at the first that fails.
+each with ``--output json``, and stops at the first that fails. The same
+setup can also be one ``gtprov apply -f gtprov.toml --yes`` (``APPLY``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,13 @@ import pytest
 
 from gtprov.cli.main import run
 from tests.reliability.account import client
+
+COMMANDS, APPLY = "commands", "apply"
+slow = pytest.mark.skipif(
+    os.environ.get("GTPROV_SLOW") != "1",
+    reason="exhaustive variant: opt in with GTPROV_SLOW=1",
+)
+"""Marks the exhaustive variants, skipped unless ``GTPROV_SLOW=1``."""
 
 ROLE = "GtLabeling"
 TEAM_KEY_ALIAS = "alias/team-data"
@@ -99,11 +108,41 @@ def workforce_argv(workers_file: Path) -> list[str]:
     ]
 
 
-def prepare(tmp_path: Path) -> list[list[str]]:
+SETUP_FILE = f"""\
+region = "us-east-1"
+
+[[roles]]
+name = "{ROLE}"
+buckets = ["gt-data"]
+kms_keys = ["{TEAM_KEY_ALIAS}"]
+grant_key_policy = true
+create_kms_key = "{CREATED_ALIAS}"
+tags = {{ team = "vision" }}
+
+[workforce]
+create_topic = "{TOPIC}"
+cidrs = ["10.0.0.0/16"]
+
+[[workforce.teams]]
+name = "alpha"
+workers = ["ann@example.com"]
+
+[[workforce.teams]]
+name = "beta"
+workers = ["ann@example.com", "bob@example.com"]
+"""
+"""The same setup as a gtprov.toml."""
+
+
+def prepare(tmp_path: Path, setup: str = COMMANDS) -> list[list[str]]:
     """The account before gtprov (the team's key); the setup's commands."""
     kms = client("kms")
     key_id = kms.create_key(Description="team data")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=TEAM_KEY_ALIAS, TargetKeyId=key_id)
+    if setup == APPLY:
+        config = tmp_path / "gtprov.toml"
+        config.write_text(SETUP_FILE)
+        return [["apply", "-f", str(config), "--yes"]]
     workers = tmp_path / "workers.csv"
     workers.write_text(WORKERS)
     return [role_argv(), workforce_argv(workers)]

@@ -37,10 +37,13 @@ from tests.reliability.account import (
     without_pending_keys,
 )
 from tests.reliability.scenario import (
+    APPLY,
+    COMMANDS,
     EXPECTED_WRITES,
     Outcome,
     prepare,
     run_setup,
+    slow,
 )
 
 DENIED, SERVER_ERROR, LOST = "access-denied", "server-error", "lost-response"
@@ -79,13 +82,17 @@ _REFERENCE: dict[str, Json] = {}
 
 
 def sweep() -> list[Any]:
+    """Every k in every mode for the two commands (CI); the same sweep for
+    ``apply -f gtprov.toml`` is the exhaustive variant (GTPROV_SLOW=1)."""
     cases = []
-    for mode in (DENIED, SERVER_ERROR, LOST):
-        for k, operation in enumerate(EXPECTED_WRITES, start=1):
-            gap = KNOWN_GAPS.get((mode, operation))
-            marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-            case_id = f"{mode}-{k:02d}-{operation.partition(':')[2]}"
-            cases.append(pytest.param(mode, k, marks=marks, id=case_id))
+    for setup in (COMMANDS, APPLY):
+        for mode in (DENIED, SERVER_ERROR, LOST):
+            for k, operation in enumerate(EXPECTED_WRITES, start=1):
+                gap = KNOWN_GAPS.get((mode, operation))
+                marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+                marks += [slow] if setup == APPLY else []
+                case_id = f"{setup}-{mode}-{k:02d}-{operation.partition(':')[2]}"
+                cases.append(pytest.param(setup, mode, k, marks=marks, id=case_id))
     return cases
 
 
@@ -108,7 +115,8 @@ def reference(
 ) -> tuple[Json, Json]:
     """The account before gtprov and after an uninterrupted setup (live keys).
 
-    Made once per test process: every case starts from the same account.
+    Made once per test process: every case starts from the same account, and
+    both setups (two commands, or apply -f) must leave the same one.
     """
     if not _REFERENCE:
         emulator.reset()
@@ -128,8 +136,9 @@ def assert_converged(after: Json) -> None:
 
 def assert_destroyed(before: Json) -> None:
     assert run(["destroy", "--all", "--yes"]) == ExitCode.OK
-    assert gtprov_leftovers() == []
-    state, pending = without_pending_keys(snapshot())
+    found = snapshot()
+    assert gtprov_leftovers(found) == []
+    state, pending = without_pending_keys(found)
     assert state == before
     assert pending
     assert all(_gtprov_key(key) for key in pending.values())
@@ -191,8 +200,9 @@ def test_an_uninterrupted_setup_makes_exactly_these_writes_and_destroy_undoes_it
 
 
 @pytest.mark.usefixtures("instant_retries")
-@pytest.mark.parametrize(("mode", "k"), sweep())
+@pytest.mark.parametrize(("setup", "mode", "k"), sweep())
 def test_a_setup_stopped_at_any_write_converges_on_rerun_and_destroys_clean(
+    setup: str,
     mode: str,
     k: int,
     aws_env: EmulatorControl,
@@ -200,7 +210,7 @@ def test_a_setup_stopped_at_any_write_converges_on_rerun_and_destroys_clean(
     tmp_path: Path,
 ) -> None:
     before, after = reference(aws_env, capsys, tmp_path)
-    commands = prepare(tmp_path)
+    commands = prepare(tmp_path, setup)
     aws_env.set_faults(fault_rules(mode, k))
     outcomes = run_setup(capsys, commands)
     faulted = [
@@ -209,13 +219,29 @@ def test_a_setup_stopped_at_any_write_converges_on_rerun_and_destroys_clean(
     aws_env.clear_faults()
     operation = EXPECTED_WRITES[k - 1]
     assert faulted[0] == operation
+    succeeded = [ExitCode.OK] * len(commands)
     if mode == LOST:
-        assert [o.code for o in outcomes] == [ExitCode.OK, ExitCode.OK]
+        assert [o.code for o in outcomes] == succeeded
     else:
         assert_step_named(mode, operation, outcomes)
-        assert [o.code for o in run_setup(capsys, commands)] == [0, 0]
+        assert [o.code for o in run_setup(capsys, commands)] == succeeded
     assert_converged(after)
     aws_env.clear_calls()
-    assert [o.code for o in run_setup(capsys, commands)] == [0, 0]
+    assert [o.code for o in run_setup(capsys, commands)] == succeeded
     assert aws_env.writes() == []
     assert_destroyed(before)
+
+
+@slow
+@pytest.mark.usefixtures("instant_retries")
+def test_apply_of_the_same_setup_file_makes_the_same_writes_and_account(
+    aws_env: EmulatorControl, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, after = reference(aws_env, capsys, tmp_path)
+    commands = prepare(tmp_path, APPLY)
+    aws_env.clear_calls()
+    assert [o.code for o in run_setup(capsys, commands)] == [ExitCode.OK]
+    assert [f"{c['service']}:{c['operation']}" for c in aws_env.writes()] == list(
+        EXPECTED_WRITES
+    )
+    assert_converged(after)

@@ -241,6 +241,7 @@ def changed(doc: Doc, rnd: random.Random, mutations: list[Mutation]) -> Doc:
 # Documents alone -------------------------------------------------------------------
 
 
+@settings(max_examples=60, deadline=None)
 @given(documents, st.randoms(use_true_random=False))
 def test_a_rewritten_document_is_equivalent_in_every_form(
     doc: Doc, rnd: random.Random
@@ -251,6 +252,7 @@ def test_a_rewritten_document_is_equivalent_in_every_form(
     assert normalize(as_text(doc, rnd)) == normalize(again)
 
 
+@settings(max_examples=60, deadline=None)
 @given(documents, st.randoms(use_true_random=False))
 def test_a_document_allowing_something_else_is_never_equivalent(
     doc: Doc, rnd: random.Random
@@ -283,7 +285,7 @@ def writes(p: Plan) -> list[tuple[str, str]]:
     return [(c.action.value, c.kind) for c in p.changes if c.is_write]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(role_inputs, st.randoms(use_true_random=False))
 def test_the_role_planner_plans_nothing_for_rewritten_policies(
     inputs: dict[str, Any], rnd: random.Random
@@ -297,7 +299,7 @@ def test_the_role_planner_plans_nothing_for_rewritten_policies(
     assert writes(plan(iam, **inputs)) == []
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(role_inputs, st.randoms(use_true_random=False), st.booleans())
 def test_the_role_planner_updates_a_policy_that_allows_something_else(
     inputs: dict[str, Any], rnd: random.Random, in_trust: bool
