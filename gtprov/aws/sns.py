@@ -77,3 +77,37 @@ class Sns:
             self._sns.set_topic_attributes(
                 TopicArn=arn, AttributeName="Policy", AttributeValue=dumps(policy)
             )
+
+    def email_subscribers(self, arn: str) -> set[str] | None:
+        """Lower-cased endpoints of the topic's ``email`` subscriptions.
+
+        ``ListSubscriptionsByTopic``, 100 a page. A subscription still
+        waiting for its confirmation is listed with SubscriptionArn
+        ``PendingConfirmation`` and counts: subscribing again would only
+        send a second confirmation email. ``None`` if the topic is gone.
+        """
+        pages = self._sns.get_paginator("list_subscriptions_by_topic")
+        try:
+            return {
+                str(s["Endpoint"]).lower()
+                for page in pages.paginate(TopicArn=arn)
+                for s in page.get("Subscriptions", [])
+                if s.get("Protocol") == "email" and s.get("Endpoint")
+            }
+        except ClientError as exc:
+            if error_code(exc) in NOT_FOUND:
+                return None
+            raise translate(exc, "ListSubscriptionsByTopic", arn) from exc
+
+    def subscribe_email(self, arn: str, email: str) -> str:
+        """``Subscribe`` (protocol ``email``); SNS then mails a confirmation.
+
+        SNS answers a second Subscribe of the same endpoint with the same
+        subscription instead of a new one, so a retry after a lost response
+        makes no duplicate. Returns the ARN, or "pending confirmation".
+        """
+        with aws_call("Subscribe", arn):
+            response = self._sns.subscribe(
+                TopicArn=arn, Protocol="email", Endpoint=email
+            )
+        return str(response.get("SubscriptionArn", ""))

@@ -185,6 +185,7 @@ def run_setup(
 ) -> Plan:
     """Plan and (unless ``dry_run``) apply ``spec``; report what exists."""
     from gtprov.cli.runner import plan_and_apply
+    from gtprov.execute import subscriptions as _sns_handlers  # noqa: F401 - registers
     from gtprov.execute import workers as _workers_handlers  # noqa: F401 - registers
     from gtprov.execute import workforce as _handlers  # noqa: F401 - registers
     from gtprov.plan.workforce import plan_workforce
@@ -317,6 +318,7 @@ def _run_team(
     dry_run: bool,
 ) -> None:
     from gtprov.cli.runner import plan_and_apply
+    from gtprov.execute import subscriptions as _sns_handlers  # noqa: F401 - registers
     from gtprov.execute import workers as _handlers  # noqa: F401 - registers
 
     planned: list[Plan] = []
@@ -344,6 +346,7 @@ def _finish(
 ) -> dict[str, Any]:
     """Add the worker summary; raise after printing it if any worker failed."""
     resources.update(_worker_summary(plan, ctx))
+    resources.update(_subscription_summary(plan, ctx))
     failed = resources.get("failed_workers", [])
     if failed:
         opts.run.resources.update(resources)
@@ -374,6 +377,25 @@ def _worker_summary(plan: Plan, ctx: ExecContext) -> dict[str, Any]:
         failed.extend(outputs["failed"])
     out: dict[str, Any] = {"workers": in_team, "worker_changes": done} if done else {}
     return out | ({"failed_workers": failed} if failed else {})
+
+
+def _subscription_summary(plan: Plan, ctx: ExecContext) -> dict[str, Any]:
+    """Per team: workers this run subscribed to the team's topic, and those
+    already subscribed (a pending confirmation counts)."""
+    from gtprov.plan.subscriptions import SUBSCRIBE_HANDLER
+
+    done: dict[str, str] = {}
+    for change in plan.changes:
+        if change.handler != SUBSCRIBE_HANDLER:
+            continue
+        params = change.params
+        made = ctx.outputs.get(change.id, {}).get("subscribed", 0)
+        parts = [
+            f"{made} subscribed, each must confirm by email" if made else "",
+            f"{params['present']} already subscribed" if params["present"] else "",
+        ]
+        done[params["team"]] = ", ".join(p for p in parts if p) or "none"
+    return {"topic_subscriptions": done} if done else {}
 
 
 def _unchanged(params: Mapping[str, Any]) -> dict[str, Any]:

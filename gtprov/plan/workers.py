@@ -273,6 +273,7 @@ class TeamMembers:
     group: str
     members: list[PoolUser]
     arn: str
+    topic_arn: str | None = None
 
     def resources(self) -> dict[str, object]:
         return {"user_pool_id": str(self.target.pool_id), "workteam_arn": self.arn}
@@ -281,7 +282,8 @@ class TeamMembers:
 def plan_add_workers(
     aws: AwsSession, team: str, emails: Sequence[str], *, resend: bool, rates: Rates
 ) -> Plan:
-    """``add-workers``: DescribeWorkteam, DescribeUserPool, ListUsersInGroup."""
+    """``add-workers``: DescribeWorkteam, DescribeUserPool, ListUsersInGroup;
+    with a team topic, ListSubscriptionsByTopic too."""
     found = read_team(aws, team)
     change = plan_invites(
         found.target,
@@ -293,7 +295,28 @@ def plan_add_workers(
         resend=resend,
         rates=rates,
     )
-    return Plan((change,), resources=found.resources())
+    plan = Plan((change,), resources=found.resources())
+    return plan + _team_subscriptions(aws, team, found, emails)
+
+
+def _team_subscriptions(
+    aws: AwsSession, team: str, found: TeamMembers, emails: Sequence[str]
+) -> Plan:
+    """Subscribe the workers given to the team's topic, if it has one; the
+    team's ARN names the account, so this costs no STS call."""
+    if not found.topic_arn:
+        return Plan()
+    from gtprov.aws.sns import Sns
+    from gtprov.plan.subscriptions import Subscribers, plan_team_subscriptions
+
+    return plan_team_subscriptions(
+        Subscribers(Sns(aws)),
+        team,
+        found.topic_arn,
+        emails,
+        account=found.arn.split(":")[4],
+        region=aws.region,
+    )
 
 
 def plan_remove_workers(
@@ -319,4 +342,10 @@ def read_team(aws: AwsSession, team: str) -> TeamMembers:
             hint="Recreate the workforce: delete its work teams and the workforce.",
         )
     members = cognito.list_users_in_group(pool_id, group)
-    return TeamMembers(PoolTarget.of(pool), group, members, info.arn if info else "")
+    return TeamMembers(
+        PoolTarget.of(pool),
+        group,
+        members,
+        info.arn if info else "",
+        info.topic_arn if info else None,
+    )

@@ -6,7 +6,8 @@ user pool, app client, domain, groups ("User pools require a domain and an
 existing user group"), notification topic, CreateWorkforce and its wait
 until Active, the app client's OAuth settings on the portal subdomain
 (known only once the workforce exists), the IP allow list, the work teams,
-then the workers.
+then the workers, then their email subscriptions to the team's topic
+(``plan/subscriptions.py``: ListSubscriptionsByTopic once per topic).
 
 Reads, each once: ListWorkforces (the Region's one workforce, and the Ground
 Truth preflight), DescribeUserPool (ownership tag, domain, username
@@ -39,6 +40,7 @@ from gtprov.models.workforce import (
     missing_client_settings,
 )
 from gtprov.ownership import is_managed, ownership_tags
+from gtprov.plan import subscriptions as splan
 from gtprov.plan import workers as wplan
 from gtprov.plan.model import Action, Change, Plan, Ref
 from gtprov.policy.document import document, equivalent, statement
@@ -76,6 +78,8 @@ class Found:
     groups: set[str] = field(default_factory=set)
     teams: dict[str, WorkteamInfo] = field(default_factory=dict)
     topic_arn: str | None = None
+    topic_planned: bool = False
+    """The ``--create-topic`` topic is created by this plan."""
 
     @property
     def subdomain(self) -> Id:
@@ -127,6 +131,7 @@ def plan_workforce(
         _cidrs(spec, found),
         _workteams(spec, found),
         _workers(r.cognito, spec, found, workers, resend, rates or wplan.Rates()),
+        _subscriptions(aws, r.sns, spec, found, workers),
     )
     plan = sum(steps, Plan())
     return WorkforcePlan(Plan(plan.changes, plan.warnings, _resources(found)), found)
@@ -471,7 +476,9 @@ def _topic(aws: AwsSession, sns: Sns, spec: Workforce, found: Found) -> Plan:
     if spec.create_topic is not None:
         arn = topic_arn(aws, spec.create_topic)
         found.topic_arn = arn
-        return _own_topic(aws, sns, spec.create_topic, arn, spec.tags)
+        plan = _own_topic(aws, sns, spec.create_topic, arn, spec.tags)
+        found.topic_planned = plan.changes[0].handler == "sns.create_topic"
+        return plan
     arns = {t.notification_topic_arn for t in spec.teams}
     return sum((_given_topic(sns, arn) for arn in sorted(a for a in arns if a)), Plan())
 
@@ -739,6 +746,40 @@ def _workers(
         else ()
     )
     return Plan(changes, warning)
+
+
+def _subscriptions(
+    aws: AwsSession, sns: Sns, spec: Workforce, found: Found, workers: WorkerSet
+) -> Plan:
+    """Subscribe each team's given workers to the team's topic (the one
+    given now, else the one the team already has)."""
+    topics = {t.name: _team_topic(t, found) for t in spec.teams}
+    teams = [t for t, arn in topics.items() if arn and t in workers.by_team]
+    if not teams:
+        return Plan()
+    account = found.workforce.arn.split(":")[4] if found.workforce else aws.account_id
+    subscribers = splan.Subscribers(sns)
+    return sum(
+        (
+            splan.plan_team_subscriptions(
+                subscribers,
+                team,
+                str(topics[team]),
+                workers.by_team[team],
+                account=account,
+                region=aws.region,
+                new_topic=found.topic_planned and topics[team] == found.topic_arn,
+            )
+            for team in teams
+        ),
+        Plan(),
+    )
+
+
+def _team_topic(team: Workteam, found: Found) -> str | None:
+    existing = found.teams.get(team.name)
+    current = existing.topic_arn if existing is not None else None
+    return found.topic_arn or team.notification_topic_arn or current
 
 
 def _target(found: Found) -> wplan.PoolTarget:

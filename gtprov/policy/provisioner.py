@@ -182,6 +182,10 @@ PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
         _grant("SageMakerWorkforce", WORKFORCES, "sagemaker:DescribeWorkforce"),
     ),
     "notifications": (_grant("SnsTopics", TOPICS, *_TOPIC_ACTIONS),),
+    # add-workers subscribes the workers it adds to the team's topic.
+    "subscriptions": (
+        _grant("SnsTopics", TOPICS, "sns:ListSubscriptionsByTopic", "sns:Subscribe"),
+    ),
     # status and destroy find what gtprov made by its tags: ListRoles,
     # ListTopics and ListAliases have no resource type; workforce tags are
     # read only when the workforce's pool is not gtprov's.
@@ -217,7 +221,7 @@ COMMANDS = tuple(name for name in PERMISSIONS if name != "common")
 COMMAND_AREAS: Mapping[str, tuple[str, ...]] = {
     "create-execution-role": ("execution-role", "kms-key"),
     "setup-workforce": ("workforce", "workers", "notifications"),
-    "add-workers": ("workers",),
+    "add-workers": ("workers", "subscriptions"),
     "remove-workers": ("workers",),
     "status": ("inventory", "execution-role", "kms-key", "workforce"),
     "destroy": ("inventory", "execution-role", "kms-key", "workforce", "workers"),

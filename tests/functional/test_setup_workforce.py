@@ -288,7 +288,10 @@ def test_switching_the_notification_topic_updates_the_team(
     aws_env.clear_calls()
     code, _, err = gtprov(capsys, *SETUP, "--notification-topic", other)
     assert code == 0
-    assert operations(aws_env, writes=True) == Counter({"UpdateWorkteam": 1})
+    # ann is subscribed to the new topic; the old one keeps her subscription.
+    assert operations(aws_env, writes=True) == Counter(
+        {"UpdateWorkteam": 1, "Subscribe": 1}
+    )
     assert "no statement letting sagemaker.amazonaws.com publish" in err
     (team,) = sagemaker().list_workteams()["Workteams"]
     assert team["NotificationConfiguration"]["NotificationTopicArn"] == other
@@ -308,7 +311,7 @@ def test_create_topic_refuses_a_topic_gtprov_did_not_make(
 # -- faults: every write fails once, then the next run converges --------------------
 
 FAULT_ARGS = (*SETUP, "--create-topic", "gt-tasks", "--cidr", "192.0.2.0/24")
-FAULT_WRITES = 9
+FAULT_WRITES = 10
 """Writes of a clean FAULT_ARGS run (the first test below checks the count)."""
 
 
