@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from gtprov.aws.kms import KmsClient, KmsKey
-from gtprov.errors import ConflictError, NotFoundError
+from gtprov.errors import ConflictError, InputError, NotFoundError
 from gtprov.models.role import KMS_GRANT_TAG, build_execution_role
 from gtprov.ownership import ownership_tags
 from gtprov.plan.kms import NEW_KEY_ID_PLACEHOLDER, KeyPlan, check_usable, plan_keys
@@ -75,10 +75,10 @@ def test_a_missing_key_is_not_found_with_the_describe_command() -> None:
     assert "aws kms describe-key" in (caught.value.hint or "")
 
 
-def test_a_key_arn_of_another_region_is_refused_without_a_call() -> None:
+def test_a_key_arn_of_another_region_is_bad_input_refused_without_a_call() -> None:
     kms = FakeKms()
     other = KEY_ARN.replace("us-east-1", "eu-west-1")
-    with pytest.raises(ConflictError):
+    with pytest.raises(InputError):
         keys(kms, kms_keys=[other])
     assert kms.calls == []
 
