@@ -24,13 +24,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
 
 from gtprov.aws.errors import (
     ALREADY_EXISTS,
-    aws_call,
     call,
     error_code,
     error_message,
@@ -38,6 +42,7 @@ from gtprov.aws.errors import (
     translate,
 )
 from gtprov.aws.ratelimit import Backoff, Sleep, TokenBucket
+from gtprov.ownership import is_managed
 
 if TYPE_CHECKING:
     from gtprov.aws.session import AwsSession
@@ -63,6 +68,8 @@ _NOT_FOUND = frozenset({"ResourceNotFoundException"})
 _USER_NOT_FOUND = frozenset({"UserNotFoundException"})
 _RETRYABLE = frozenset({"TooManyRequestsException", "InternalErrorException"})
 _BOTO_TRANSIENT = (ConnectionError, ReadTimeoutError)
+_ANSWER_LOST = (ConnectionError, HTTPClientError)
+"""Transport errors after which a request may have been carried out anyway."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,11 @@ class CognitoIdp:
     def _idp(self) -> Any:
         """Created on first use: building a client loads its service model."""
         return self._session.client("cognito-idp")
+
+    @cached_property
+    def _idp_once(self) -> Any:
+        """One attempt per call: for the creates gtprov retries itself."""
+        return self._session.client("cognito-idp", max_attempts=1)
 
     # -- readers -------------------------------------------------------
 
@@ -194,22 +206,75 @@ class CognitoIdp:
     # -- writers -------------------------------------------------------
 
     def create_user_pool(self, params: Mapping[str, Any]) -> str:
-        with aws_call("CreateUserPool", params["PoolName"]):
-            response = self._idp.create_user_pool(**params)
-        return str(response["UserPool"]["Id"])
+        """``CreateUserPool``; the id of the pool made (see ``_create_once``).
+
+        After an answer that may hide a pool made anyway, the pool is the one
+        of this name with gtprov's tag: gtprov plans a pool only when there
+        is none, so one found now is the one it just made.
+        """
+        name = params["PoolName"]
+
+        def create() -> str:
+            return str(self._idp_once.create_user_pool(**params)["UserPool"]["Id"])
+
+        return self._create_once("CreateUserPool", name, create, self._own_pool(name))
+
+    def _own_pool(self, name: str) -> Callable[[], str | None]:
+        def find() -> str | None:
+            pools = (self.describe_user_pool(i) for i in self.find_user_pools(name))
+            return next((p.id for p in pools if p and is_managed(p.tags)), None)
+
+        return find
 
     def create_client(self, pool_id: str, name: str) -> str:
         """A confidential app client (``GenerateSecret``); returns its id only.
 
         No OAuth settings yet: Cognito rejects OAuth flows without callback
         URLs, and the callback URL is on the workforce's portal subdomain,
-        which exists only after CreateWorkforce.
+        which exists only after CreateWorkforce. After an answer that may
+        hide a client made anyway, the client is the one of this name in the
+        pool: gtprov plans a client only when the pool has none of that name.
         """
-        with aws_call("CreateUserPoolClient", f"{pool_id}/{name}"):
-            response = self._idp.create_user_pool_client(
+
+        def create() -> str:
+            response = self._idp_once.create_user_pool_client(
                 UserPoolId=pool_id, ClientName=name, GenerateSecret=True
             )
-        return str(_without_secret(response["UserPoolClient"])["ClientId"])
+            return str(_without_secret(response["UserPoolClient"])["ClientId"])
+
+        def find() -> str | None:
+            return next(iter(self.find_clients(pool_id, name)), None)
+
+        return self._create_once(
+            "CreateUserPoolClient", f"{pool_id}/{name}", create, find
+        )
+
+    def _create_once(
+        self,
+        operation: str,
+        resource: str,
+        create: Callable[[], str],
+        find: Callable[[], str | None],
+    ) -> str:
+        """``create()`` one attempt at a time; ``find()`` it after a lost answer.
+
+        CreateUserPool and CreateUserPoolClient take no idempotency token and
+        names are not unique, so botocore's retry of a request whose answer
+        was lost (HTTP 5xx, a dropped connection, a timeout) would make a
+        second pool or client. gtprov retries these itself instead, and
+        before each new attempt looks for what the last one may have made.
+        """
+        backoff = Backoff()
+        for attempt in range(1, backoff.attempts + 1):
+            try:
+                return create()
+            except (ClientError, *_ANSWER_LOST) as exc:
+                if attempt == backoff.attempts or not _retryable(exc):
+                    _raise(exc, operation, resource)
+                if _maybe_done(exc) and (made := find()) is not None:
+                    return made
+            time.sleep(backoff.delay(attempt - 1))
+        raise AssertionError("unreachable: the last attempt raises")
 
     def update_client(self, settings: Mapping[str, Any]) -> None:
         """``UpdateUserPoolClient`` with the full settings (see ``full_update``)."""
@@ -453,6 +518,20 @@ class BulkUserCalls:
                     raise
             self._sleep(self._backoff.delay(attempt))
         raise AssertionError("unreachable: the last attempt re-raises")
+
+
+def _maybe_done(exc: Exception) -> bool:
+    """A 5xx or a transport error: the request may have been carried out."""
+    if not isinstance(exc, ClientError):
+        return True
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return int(status) >= 500
+
+
+def _raise(exc: Exception, operation: str, resource: str) -> NoReturn:
+    if isinstance(exc, ClientError):
+        raise translate(exc, operation, resource) from exc
+    raise exc
 
 
 def _retryable(exc: Exception) -> bool:

@@ -22,15 +22,16 @@ from gtprov.ownership import tags_to_list
 
 @handler("cognito.create_user_pool")
 def create_user_pool(ctx: ExecContext, params: Mapping[str, Any]) -> Outputs:
-    """``CreateUserPool``. Cognito pool names are not unique, so a lost
-    response leaves a second pool; the planner then uses the oldest one and
-    names the other in a warning."""
+    """``CreateUserPool``. Pool names are not unique and the call takes no
+    idempotency token, so after a lost answer the client looks for the pool
+    it made rather than make a second (``CognitoIdp.create_user_pool``)."""
     return {"user_pool_id": CognitoIdp(ctx.aws).create_user_pool(params["request"])}
 
 
 @handler("cognito.create_app_client")
 def create_app_client(ctx: ExecContext, params: Mapping[str, Any]) -> Outputs:
-    """``CreateUserPoolClient`` with a secret; the secret is dropped unread."""
+    """``CreateUserPoolClient`` with a secret; the secret is dropped unread.
+    After a lost answer the client made is found, not made twice."""
     client_id = CognitoIdp(ctx.aws).create_client(
         params["user_pool_id"], params["name"]
     )

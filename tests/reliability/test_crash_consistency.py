@@ -50,7 +50,12 @@ DENIED, SERVER_ERROR, LOST = "access-denied", "server-error", "lost-response"
 BULK_USER_CALLS = frozenset(
     {"cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup"}
 )
-"""Calls gtprov retries itself (a new botocore call per attempt)."""
+"""Per-worker calls: one that keeps failing fails its worker, not the run."""
+RETRIED_BY_GTPROV = BULK_USER_CALLS | {
+    "cognito-idp:CreateUserPool",
+    "cognito-idp:CreateUserPoolClient",
+}
+"""Calls gtprov retries itself, a new botocore call per attempt."""
 DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "AuthorizationError"}
 )
@@ -66,16 +71,6 @@ KNOWN_GAPS = {
         "CreateKey has no idempotency token: botocore's retry makes a second "
         "key, and the first (tagged, live, no alias, no grant record) is found "
         "by no run and left by destroy (gtprov/execute/kms.py create_key_with)"
-    ),
-    (LOST, "cognito-idp:CreateUserPool"): (
-        "CreateUserPool has no idempotency token: the retry makes a second "
-        "tagged pool; the workforce binds the second and the first stays "
-        "(gtprov/execute/workforce.py create_user_pool)"
-    ),
-    (LOST, "cognito-idp:CreateUserPoolClient"): (
-        "CreateUserPoolClient has no idempotency token: the retry makes a "
-        "second gtprov-default client in the pool, which stays "
-        "(gtprov/execute/workforce.py create_app_client)"
     ),
 }
 _REFERENCE: dict[str, Json] = {}
@@ -97,11 +92,12 @@ def sweep() -> list[Any]:
 
 
 def fault_rules(mode: str, k: int) -> list[dict[str, Any]]:
-    """The k-th write fails; a bulk user call keeps failing through gtprov's
-    own retries (one thread, so its next calls of that operation are them)."""
+    """The k-th write fails; a call gtprov retries itself keeps failing
+    through all its attempts (one thread, so the next calls of that operation
+    are those attempts)."""
     rules: list[dict[str, Any]] = [{"write": k, "mode": mode}]
     operation = EXPECTED_WRITES[k - 1]
-    if mode == SERVER_ERROR and operation in BULK_USER_CALLS:
+    if mode == SERVER_ERROR and operation in RETRIED_BY_GTPROV:
         before = EXPECTED_WRITES[:k].count(operation)
         rules += [
             {"operation": operation, "call": before + n, "mode": mode}
