@@ -7,7 +7,8 @@ Before gtprov runs, the account holds one customer managed key of its own
   --grant-key-policy`` (a statement in that key's policy) and
   ``--create-kms-key gt-labels`` (a new key, its alias, its rotation);
 - ``setup-workforce``: user pool, app client, domain, two groups, a topic,
-  the workforce, two work teams, and workers: ann in both teams, bob in one.
+  the workforce, two work teams, and workers: ann in both teams, bob in one,
+  each subscribed to the teams' topic.
 
 ``run_setup`` runs the commands in order, as a script with ``set -e`` would,
 each with ``--output json``, and stops at the first that fails. The same
@@ -65,6 +66,8 @@ EXPECTED_WRITES = (
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminAddUserToGroup",
+    "sns:Subscribe",
+    "sns:Subscribe",
 )
 """Every write of an uninterrupted setup, in order (one worker thread)."""
 
