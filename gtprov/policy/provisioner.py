@@ -27,7 +27,7 @@ WORKFORCES = "arn:{partition}:sagemaker:{region}:{account}:workforce/*"
 WORKTEAMS = "arn:{partition}:sagemaker:{region}:{account}:workteam/*"
 TOPICS = "arn:{partition}:sns:{region}:{account}:*"
 BUCKETS = "arn:{partition}:s3:::*"
-FUNCTIONS = "arn:{partition}:lambda:{region}:{account}:function:*"
+USERS = "arn:{partition}:iam::{account}:user/*"
 ANY = "*"
 
 
@@ -50,8 +50,6 @@ _ROLE_READS = (
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListRolePolicies",
-    "iam:ListRoleTags",
-    "iam:SimulatePrincipalPolicy",
 )
 _ROLE_WRITES = (
     "iam:AttachRolePolicy",
@@ -89,9 +87,7 @@ _POOL_ACTIONS = (
     "cognito-idp:CreateGroup",
     "cognito-idp:CreateUserPoolClient",
     "cognito-idp:CreateUserPoolDomain",
-    "cognito-idp:DeleteGroup",
     "cognito-idp:DeleteUserPool",
-    "cognito-idp:DeleteUserPoolClient",
     "cognito-idp:DeleteUserPoolDomain",
     "cognito-idp:DescribeUserPool",
     "cognito-idp:DescribeUserPoolClient",
@@ -107,7 +103,6 @@ _WORKER_ACTIONS = (
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminDeleteUser",
-    "cognito-idp:AdminGetUser",
     "cognito-idp:AdminListGroupsForUser",
     "cognito-idp:AdminRemoveUserFromGroup",
     "cognito-idp:ListUsers",
@@ -122,7 +117,6 @@ _WORKFORCE_ACTIONS = (
 _WORKTEAM_ACTIONS = (
     "sagemaker:AddTags",
     "sagemaker:CreateWorkteam",
-    "sagemaker:DeleteTags",
     "sagemaker:DeleteWorkteam",
     "sagemaker:DescribeWorkteam",
     "sagemaker:ListTags",
@@ -141,14 +135,13 @@ _TOPIC_ACTIONS = (
 _LIST_WORKFORCES = ("sagemaker:ListWorkforces", "sagemaker:ListWorkteams")
 
 PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
-    # Every command: who am I, quotas, and policy validation before writing.
+    # Every command: who am I, and (for large policies) the account's quotas.
     "common": (
         _grant(
             "AccountAndValidation",
             ANY,
             "sts:GetCallerIdentity",
             "iam:GetAccountSummary",
-            "access-analyzer:ValidatePolicy",
         ),
     ),
     "execution-role": (
@@ -186,11 +179,11 @@ PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
     "subscriptions": (
         _grant("SnsTopics", TOPICS, "sns:ListSubscriptionsByTopic", "sns:Subscribe"),
     ),
-    # status and destroy find what gtprov made by its tags: ListRoles,
-    # ListTopics and ListAliases have no resource type; workforce tags are
+    # status and destroy find what gtprov made by its tags: ListRoles and
+    # ListAliases have no resource type; workforce tags are
     # read only when the workforce's pool is not gtprov's.
     "inventory": (
-        _grant("Inventory", ANY, "iam:ListRoles", "sns:ListTopics"),
+        _grant("Inventory", ANY, "iam:ListRoles"),
         _grant("KmsCreateAndList", ANY, "kms:ListAliases"),
         _grant("CognitoAccount", ANY, "cognito-idp:ListUserPools"),
         _grant("SageMakerList", ANY, *_LIST_WORKFORCES),
@@ -199,8 +192,9 @@ PERMISSIONS: Mapping[str, tuple[Grant, ...]] = {
     "doctor": (
         _grant("IamRoles", ROLES, *_ROLE_READS),
         _grant("KmsKeys", KEYS, "kms:DescribeKey", "kms:GetKeyPolicy"),
-        _grant("S3Buckets", BUCKETS, "s3:GetBucketLocation", "s3:ListBucket"),
-        _grant("LambdaFunctions", FUNCTIONS, "lambda:GetFunction"),
+        _grant("S3Buckets", BUCKETS, "s3:GetBucketLocation"),
+        # doctor simulates the caller: an IAM user, or the role of a session.
+        _grant("IamSimulateCaller", (ROLES, USERS), "iam:SimulatePrincipalPolicy"),
         _grant("SageMakerList", ANY, *_LIST_WORKFORCES),
         _grant("SageMakerWorkforce", WORKFORCES, "sagemaker:DescribeWorkforce"),
         _grant("SageMakerWorkteams", WORKTEAMS, "sagemaker:DescribeWorkteam"),
