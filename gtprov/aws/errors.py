@@ -11,9 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
 
-from gtprov.errors import AccessDeniedError, AwsCallError
+from gtprov.errors import AccessDeniedError, AwsCallError, GtprovError, InputError
 
 ACCESS_DENIED = frozenset(
     {
@@ -129,3 +139,35 @@ def pages(
     """Every page of a paginated call, errors translated."""
     with aws_call(operation, resource):
         return list(client.get_paginator(method).paginate(**params))
+
+
+def from_botocore(exc: BaseException) -> GtprovError | None:
+    """gtprov's error for a botocore failure that is not a ``ClientError``
+    (no credentials, no Region, an unknown profile, an endpoint that does
+    not answer); ``None`` for anything else."""
+    if isinstance(exc, NoRegionError):
+        return InputError(
+            "--region", "no region configured; pass --region or set AWS_REGION"
+        )
+    if isinstance(exc, ProfileNotFound):
+        return InputError("--profile", f"no such profile: {exc.kwargs.get('profile')}")
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return GtprovError(f"AWS credentials: {exc}", hint=_CREDENTIALS_HINT)
+    if isinstance(
+        exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError
+    ):
+        return GtprovError(f"AWS did not answer: {exc}", hint=_ENDPOINT_HINT)
+    if isinstance(exc, BotoCoreError):
+        return GtprovError(f"AWS SDK: {exc}")
+    return None
+
+
+_CREDENTIALS_HINT = (
+    "Configure credentials as for the AWS CLI: --profile, AWS_PROFILE, "
+    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO or instance role."
+)
+_ENDPOINT_HINT = (
+    "Check the network and AWS_ENDPOINT_URL (for the local emulation: "
+    "gtprov sandbox --background, then the environment it prints); "
+    "running the command again converges."
+)

@@ -36,7 +36,26 @@ def run(argv: Sequence[str]) -> int:
     except GtprovError as exc:
         print_error(opts, exc)
         return exc.exit_code
+    except Exception as exc:
+        error = _sdk_error(exc)
+        if error is None:
+            raise
+        print_error(opts, error)
+        return error.exit_code
     return ExitCode.OK
+
+
+def _sdk_error(exc: Exception) -> GtprovError | None:
+    """botocore's own failures (no credentials, endpoint down) as gtprov's.
+
+    Only looked at when botocore is loaded, so offline commands never import
+    it here.
+    """
+    if "botocore" not in sys.modules:
+        return None
+    from gtprov.aws.errors import from_botocore
+
+    return from_botocore(exc)
 
 
 def _code(code: object) -> int:

@@ -85,3 +85,8 @@ def setup_logging(verbosity: int) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # botocore's and urllib3's DEBUG records carry request bodies, signed
+    # headers and credentials; gtprov never shows them, whatever the root
+    # logger's level (gtprov logs each call itself, with secrets masked).
+    for name in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -89,5 +89,12 @@ def _apply(change: Change, ctx: ExecContext) -> None:
         outputs = fn(ctx, params)
     except GtprovError as exc:
         raise StepFailedError(change.describe(), exc) from exc
+    except Exception as exc:
+        from gtprov.aws.errors import from_botocore
+
+        error = from_botocore(exc)
+        if error is None:
+            raise
+        raise StepFailedError(change.describe(), error) from exc
     if change.id:
         ctx.outputs.setdefault(change.id, {}).update(outputs or {})
