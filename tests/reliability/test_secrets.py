@@ -160,15 +160,6 @@ def test_gtprov_never_sends_a_temporary_password(
     assert not any(TEMPORARY_PASSWORD in str(p) for _, p in requests_made)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="botocore's own DEBUG loggers print request headers (access key id, "
-    "session token) and response bodies (the app client's secret); gtprov "
-    "attaches no handler to them, so the CLI never shows them, but a program "
-    "that sets DEBUG on the root logger around gtprov would. gtprov could pin "
-    "the botocore and urllib3 loggers at WARNING (gtprov/cli/output.py "
-    "setup_logging).",
-)
 @pytest.mark.usefixtures("canary_credentials")
 def test_no_log_record_of_any_logger_carries_a_secret_with_root_at_debug(
     aws_env: EmulatorControl,
