@@ -48,7 +48,14 @@ def plan_summary(plan: Plan) -> str:
     return "Plan: " + ", ".join(parts) + "."
 
 
+_VERB_FOR_KIND = {(Action.DELETE, "kms-key"): "Scheduled deletion of"}
+"""KMS never deletes a key at once: ScheduleKeyDeletion sets a waiting period."""
+
+
 def applied_line(change: Change) -> str:
+    special = _VERB_FOR_KIND.get((change.action, change.kind))
+    if special:
+        return f"{special} {change.kind} {change.name}"
     verb = {
         Action.CREATE: "Created",
         Action.UPDATE: "Updated",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gtprov.cli.render import plan_lines, resource_lines
+from gtprov.cli.render import applied_line, plan_lines, resource_lines
 from gtprov.plan.model import Action, Change, Plan
 
 
@@ -21,3 +21,10 @@ def test_plan_lines_show_symbol_kind_name_and_indented_diff() -> None:
 def test_plan_in_sync_says_so() -> None:
     plan = Plan((Change(Action.NOOP, "iam-role", "R"),))
     assert plan_lines(plan)[0] == "Plan: in sync, nothing to change (1 checked)."
+
+
+def test_a_deleted_key_reads_as_scheduled_for_deletion() -> None:
+    change = Change(Action.DELETE, "kms-key", "alias/x (k) after 30 days")
+    assert applied_line(change) == (
+        "Scheduled deletion of kms-key alias/x (k) after 30 days"
+    )
