@@ -20,11 +20,11 @@ from gtprov.aws.sagemaker import SageMaker
 from gtprov.aws.teardown import Teardown, pool_update_request
 from gtprov.execute import role as _role_handlers  # noqa: F401 - registers iam.*
 from gtprov.execute.executor import ExecContext, handler
-from gtprov.execute.role import Backoff
+from gtprov.execute.waits import BoundedWait
 from gtprov.ownership import KEY_POLICY_SID_PREFIX
 from gtprov.policy.kms import statements_of
 
-WORKFORCE_GONE = Backoff(timeout=600.0, first=1.0, cap=15.0)
+WORKFORCE_GONE = BoundedWait(timeout=600.0, first=1.0, cap=15.0)
 """SageMaker keeps a deleted workforce ``Deleting`` for a while; Terraform
 waits up to 10 minutes for it to go before deleting what it used."""
 
@@ -80,7 +80,10 @@ def delete_workforce(ctx: ExecContext, params: Mapping[str, Any]) -> None:
 
 
 def delete_workforce_with(
-    teardown: Teardown, sagemaker: SageMaker, name: str, wait: Backoff = WORKFORCE_GONE
+    teardown: Teardown,
+    sagemaker: SageMaker,
+    name: str,
+    wait: BoundedWait = WORKFORCE_GONE,
 ) -> None:
     """DeleteWorkforce unless it is already ``Deleting``, then wait until
     DescribeWorkforce answers "No workforce": only then may its pool go."""

@@ -18,11 +18,11 @@ from gtprov.aws.iam import IamClient
 from gtprov.aws.kms import MALFORMED_POLICY, KmsClient, KmsKey
 from gtprov.errors import AwsCallError, ConflictError, GtprovError
 from gtprov.execute.executor import ExecContext, Outputs, handler
-from gtprov.execute.role import Backoff, log
+from gtprov.execute.waits import BoundedWait, log
 from gtprov.models.role import KMS_GRANT_TAG
 from gtprov.policy.kms import statements_of, with_statement, without_statement
 
-PRINCIPAL_VISIBLE = Backoff(timeout=120.0, first=2.0, cap=16.0)
+PRINCIPAL_VISIBLE = BoundedWait(timeout=120.0, first=2.0, cap=16.0)
 """How long KMS may take to see a new role (AWS gives no bound; ~1-2 min)."""
 
 
@@ -38,7 +38,7 @@ def create_key(ctx: ExecContext, params: Mapping[str, Any]) -> Outputs:
 
 
 def create_key_with(
-    kms: KmsClient, iam: IamClient, params: Mapping[str, Any], backoff: Backoff
+    kms: KmsClient, iam: IamClient, params: Mapping[str, Any], backoff: BoundedWait
 ) -> Outputs:
     """CreateKey with its final policy, then record it on the role at once.
 
@@ -107,7 +107,7 @@ def put_key_policy_statement(ctx: ExecContext, params: Mapping[str, Any]) -> Non
 
 
 def put_statement_with(
-    kms: KmsClient, key_arn: str, statement: Mapping[str, Any], backoff: Backoff
+    kms: KmsClient, key_arn: str, statement: Mapping[str, Any], backoff: BoundedWait
 ) -> None:
     """Add or replace gtprov's statement (by Sid); keep every other one."""
     policy = kms.get_key_policy(key_arn)

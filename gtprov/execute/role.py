@@ -14,72 +14,16 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troub
 from __future__ import annotations
 
 import json
-import logging
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from gtprov.aws.iam import IamClient, ManagedPolicy, Role
-from gtprov.errors import AwsCallError, GtprovError, OwnershipError
+from gtprov.errors import OwnershipError
 from gtprov.execute.executor import ExecContext, Outputs, handler
+from gtprov.execute.waits import BoundedWait
 from gtprov.ownership import TAG_KEY, is_managed
 
-log = logging.getLogger("gtprov.execute")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Bounded exponential backoff: ``first``, doubling up to ``cap``, for at
-    most ``timeout`` seconds in all. ``sleep`` and ``clock`` are injected."""
-
-    timeout: float = 60.0
-    first: float = 1.0
-    cap: float = 8.0
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-
-    def delays(self) -> Iterator[float]:
-        """Yield each pause, until the next would pass the deadline."""
-        deadline = self.clock() + self.timeout
-        delay = self.first
-        while self.clock() + delay <= deadline:
-            yield delay
-            delay = min(delay * 2, self.cap)
-
-    def until(self, probe: Callable[[], T | None], what: str) -> T:
-        """``probe()`` until it returns something; raise when time runs out."""
-        found = probe()
-        for delay in self.delays():
-            if found is not None:
-                return found
-            log.info("waiting %.1fs for %s", delay, what)
-            self.sleep(delay)
-            found = probe()
-        if found is None:
-            raise GtprovError(
-                f"{what}: not seen after {self.timeout:.0f}s",
-                hint="IAM may still be propagating; run the command again.",
-            )
-        return found
-
-    def retry(
-        self, call: Callable[[], T], retryable: Callable[[AwsCallError], bool]
-    ) -> T:
-        """``call()``, again after each retryable error, until the deadline."""
-        for delay in self.delays():
-            try:
-                return call()
-            except AwsCallError as exc:
-                if not retryable(exc):
-                    raise
-                log.info("%s; retrying in %.1fs", exc.code, delay)
-                self.sleep(delay)
-        return call()
-
-
-ROLE_VISIBLE = Backoff(timeout=60.0)
+ROLE_VISIBLE = BoundedWait(timeout=60.0)
 """How long a new role may take to show in GetRole."""
 
 
@@ -92,7 +36,7 @@ def create_role(ctx: ExecContext, params: Mapping[str, Any]) -> Outputs:
 
 
 def create_role_with(
-    iam: IamClient, params: Mapping[str, Any], backoff: Backoff
+    iam: IamClient, params: Mapping[str, Any], backoff: BoundedWait
 ) -> Outputs:
     """CreateRole, then wait until GetRole sees it.
 

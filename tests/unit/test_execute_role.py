@@ -18,12 +18,12 @@ from gtprov.execute.kms import (
     remove_statement_with,
 )
 from gtprov.execute.role import (
-    Backoff,
     create_role_with,
     delete_managed_policy_with,
     new_default_version,
     substituted,
 )
+from gtprov.execute.waits import BoundedWait
 from gtprov.ownership import ownership_tags
 from tests.unit.test_plan_kms import KEY, KEY_ARN, ROOT, doc
 
@@ -43,8 +43,8 @@ class Clock:
         return self.now
 
 
-def backoff(clock: Clock, timeout: float = 10.0) -> Backoff:
-    return Backoff(
+def backoff(clock: Clock, timeout: float = 10.0) -> BoundedWait:
+    return BoundedWait(
         timeout=timeout, first=1.0, cap=4.0, sleep=clock.sleep, clock=clock.time
     )
 
@@ -53,7 +53,7 @@ def malformed() -> AwsCallError:
     return AwsCallError("PutKeyPolicy", MALFORMED_POLICY, "invalid principal")
 
 
-# Backoff -------------------------------------------------------------------------
+# BoundedWait -------------------------------------------------------------------------
 
 
 def test_until_backs_off_exponentially_up_to_the_cap() -> None:
