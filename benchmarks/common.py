@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,3 +207,15 @@ def log(text: str) -> None:
     """Progress on stderr; results go to the JSON file."""
     sys.stderr.write(f"[bench] {text}\n")
     sys.stderr.flush()
+
+
+def wait_for_signal() -> None:
+    """Block until SIGTERM or SIGINT (Ctrl-C); the caller then stops its server."""
+    stopped = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stopped.wait()

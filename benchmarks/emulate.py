@@ -6,10 +6,8 @@ python -m benchmarks.emulate [--port P]
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from types import FrameType
 
+from benchmarks.common import wait_for_signal
 from gtprov.emulation.server import serve
 
 
@@ -20,14 +18,7 @@ def main() -> None:
     args = parser.parse_args()
     handle = serve(args.host, args.port)
     print(handle.url, flush=True)
-    stopped = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    stopped.wait()
+    wait_for_signal()
     handle.stop()
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import signal
 import socket
 import sys
 import threading
@@ -28,10 +27,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
+from benchmarks.common import wait_for_signal
 from benchmarks.quota import COGNITO_DEFAULTS, Quotas, parse_quotas
 from benchmarks.wire import Answer, Call, classify, throttle_answer
 
@@ -333,14 +332,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=args.port,
     )
     print(running.url, flush=True)
-    stopped = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    stopped.wait()
+    wait_for_signal()
     running.stop()
 
 
